@@ -1,0 +1,304 @@
+//! The server itself: a hyper HTTP/1.1 server on its own tokio runtime and OS threads.
+//!
+//! The accept loop and every connection live on the server's runtime, never the caller's, so the
+//! server keeps its timing when the client under test is busy, and a handle dropped anywhere
+//! stops it: stop accepting, let requests in progress finish for a short grace period, then drop
+//! whatever remains (stalled requests included).
+
+use crate::body::Body;
+use crate::config::{Config, StartError};
+use crate::params::{Fault, Limits, Params};
+use crate::stats::{Counters, Stats};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// A running server. Dropping it shuts the server down and waits for its threads.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    counters: Arc<Counters>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on (with the port the OS chose, if 0 was asked).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The counters since the last reset.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+
+    /// Zeroes the event counters (see [`Stats`]).
+    pub fn reset_stats(&self) {
+        self.counters.reset()
+    }
+
+    /// Stops the server and waits until its threads have ended.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// Starts a server on its own threads and returns once it accepts connections.
+pub fn start(config: Config) -> Result<ServerHandle, StartError> {
+    config.validate()?;
+    let listener = std::net::TcpListener::bind(config.addr).map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(StartError::Runtime)?;
+    listener
+        .set_nonblocking(true)
+        .map_err(StartError::Runtime)?;
+    let runtime = build_runtime(&config).map_err(StartError::Runtime)?;
+    let counters = Arc::new(Counters::default());
+    let (stop, stopped) = oneshot::channel();
+    let shared = Arc::new(Shared {
+        counters: counters.clone(),
+        limits: config.limits,
+    });
+    let pin = config
+        .pin_cores
+        .first()
+        .copied()
+        .filter(|_| config.threads == 1);
+    let thread = std::thread::Builder::new()
+        .name("mock-server".into())
+        .spawn(move || {
+            if let Some(core) = pin {
+                core_affinity::set_for_current(core_affinity::CoreId { id: core });
+            }
+            runtime.block_on(serve(listener, config, shared, stopped));
+            runtime.shutdown_timeout(Duration::from_millis(100));
+        })
+        .map_err(StartError::Runtime)?;
+    Ok(ServerHandle {
+        addr,
+        counters,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
+    if config.threads == 1 {
+        return tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+    }
+    let cores = config.pin_cores.clone();
+    let next = AtomicUsize::new(0);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .thread_name("mock-server-worker")
+        .on_thread_start(move || {
+            if !cores.is_empty() {
+                let i = next.fetch_add(1, Ordering::Relaxed) % cores.len();
+                core_affinity::set_for_current(core_affinity::CoreId { id: cores[i] });
+            }
+        })
+        .enable_all()
+        .build()
+}
+
+/// What every connection shares.
+struct Shared {
+    counters: Arc<Counters>,
+    limits: Limits,
+}
+
+/// One connection's state, shared by its requests.
+struct Conn {
+    shared: Arc<Shared>,
+    /// Set by the first `/r/` request, so each connection is counted as used once.
+    used: AtomicBool,
+    /// A second handle on the socket, to turn the close into a reset (SO_LINGER 0).
+    socket: std::net::TcpStream,
+}
+
+async fn serve(
+    listener: std::net::TcpListener,
+    config: Config,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("mock-server: cannot register the listener: {e}");
+            return;
+        }
+    };
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.idle_timeout)
+        .max_buf_size(config.max_head_bytes)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let stream = tokio::select! {
+            biased;
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of descriptors or a connection aborted before accept: wait, go on.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok((stream, socket)) = split_handle(stream) else {
+            continue;
+        };
+        shared.counters.connection_opened();
+        let conn = Arc::new(Conn {
+            shared: shared.clone(),
+            used: AtomicBool::new(false),
+            socket,
+        });
+        let service = hyper::service::service_fn(move |req| handle(req, conn.clone()));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let counters = shared.counters.clone();
+        tokio::spawn(async move {
+            let _ = connection.await;
+            counters.connection_closed();
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(config.grace) => {}
+    }
+}
+
+fn split_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    stream.set_nodelay(true)?;
+    let std = stream.into_std()?;
+    let second = std.try_clone()?;
+    Ok((TcpStream::from_std(std)?, second))
+}
+
+/// Returned by the service to drop the connection without a response.
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset on purpose (fault=reset)")]
+struct ResetOnPurpose;
+
+async fn handle(req: Request<Incoming>, conn: Arc<Conn>) -> Result<Response<Body>, ResetOnPurpose> {
+    let counters = &conn.shared.counters;
+    let uri = req.uri();
+    if let Some(id) = uri.path().strip_prefix("/r/") {
+        if req.method() != Method::GET {
+            return Ok(text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET is served on /r/\n",
+            ));
+        }
+        return match Params::parse(id, uri.query(), &conn.shared.limits) {
+            Ok(params) => respond(params, &conn).await,
+            Err(e) => {
+                counters.bad_request();
+                Ok(text(StatusCode::BAD_REQUEST, format!("{e}\n")))
+            }
+        };
+    }
+    Ok(match (req.method(), uri.path()) {
+        (&Method::GET, "/stats") => json(&counters.snapshot()),
+        (&Method::POST, "/stats/reset") => {
+            counters.reset();
+            json(&counters.snapshot())
+        }
+        (&Method::GET, "/") => text(StatusCode::OK, crate::USAGE),
+        _ => text(StatusCode::NOT_FOUND, "no such route; GET / lists them\n"),
+    })
+}
+
+async fn respond(p: Params, conn: &Conn) -> Result<Response<Body>, ResetOnPurpose> {
+    let counters = &conn.shared.counters;
+    if !conn.used.swap(true, Ordering::Relaxed) {
+        counters.connection_used();
+    }
+    let _in_flight = counters.request_started();
+    if let Some(fault) = p.fault {
+        counters.fault(fault);
+    }
+    let wait = match p.fault {
+        Some(Fault::Stall) => conn.shared.limits.max_latency,
+        _ => p.latency,
+    };
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    Ok(match p.fault {
+        None | Some(Fault::Stall) => body(StatusCode::OK, Body::pattern(p.id, p.bytes)),
+        Some(Fault::Status500) => text(StatusCode::INTERNAL_SERVER_ERROR, "injected fault: 500\n"),
+        Some(Fault::Truncated) => body(StatusCode::OK, Body::truncated(p.id, p.bytes)),
+        Some(Fault::Reset) => {
+            // With SO_LINGER 0 the close that follows sends RST instead of FIN.
+            let _ = socket2::SockRef::from(&conn.socket).set_linger(Some(Duration::ZERO));
+            return Err(ResetOnPurpose);
+        }
+    })
+}
+
+fn body(status: StatusCode, body: Body) -> Response<Body> {
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    r
+}
+
+fn text(status: StatusCode, s: impl Into<bytes::Bytes>) -> Response<Body> {
+    let mut r = body(status, Body::text(s));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+fn json(stats: &Stats) -> Response<Body> {
+    let mut r = body(
+        StatusCode::OK,
+        Body::text(serde_json::to_vec(stats).unwrap_or_default()),
+    );
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}

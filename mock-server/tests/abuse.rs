@@ -1,0 +1,121 @@
+//! The server under abuse: garbage, oversized heads, slow and idle clients. Each gets a 400 or a
+//! closed connection, never a crash, and the server keeps answering correctly afterwards.
+
+mod common;
+
+use common::{agent, raw, server};
+use mock_server::body::body_bytes;
+use mock_server::{Config, ServerHandle};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn still_serves(s: &ServerHandle) {
+    let mut r = agent(Duration::from_secs(5))
+        .get(format!("{}/r/5?bytes=64", s.base_url()))
+        .call()
+        .expect("the server still answers");
+    assert_eq!(r.body_mut().read_to_vec().unwrap(), body_bytes(5, 64));
+}
+
+#[test]
+fn garbage_gets_a_400_or_a_close() {
+    let s = server();
+    for junk in [
+        &b"\x00\x01\x02garbage\xff\xfe\r\n\r\n"[..],
+        b"GET\r\n\r\n",
+        b"GET /r/1 HTTP/9.9\r\n\r\n",
+        b"HELLO WORLD\r\n\r\n",
+        b"GET /r/1?bytes=5 HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+    ] {
+        let text = raw(&s, junk, Duration::from_secs(2));
+        assert!(
+            text.is_empty() || text.starts_with("HTTP/1.1 4"),
+            "{junk:?} -> {text:?}"
+        );
+    }
+    still_serves(&s);
+}
+
+#[test]
+fn an_oversized_head_is_refused() {
+    let s = server();
+    let mut req = b"GET /r/1?bytes=5 HTTP/1.1\r\nhost: x\r\n".to_vec();
+    for i in 0..2000 {
+        req.extend_from_slice(format!("x-filler-{i}: {}\r\n", "y".repeat(40)).as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    let text = raw(&s, &req, Duration::from_secs(2));
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 4"),
+        "{text:?}"
+    );
+    let long_line = format!("GET /r/1?{} HTTP/1.1\r\n\r\n", "a".repeat(100_000));
+    let text = raw(&s, long_line.as_bytes(), Duration::from_secs(2));
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 4"),
+        "{text:?}"
+    );
+    still_serves(&s);
+}
+
+#[test]
+fn slow_and_idle_clients_are_timed_out_while_others_are_served() {
+    let s = mock_server::start(Config {
+        idle_timeout: Duration::from_millis(500),
+        ..Config::default()
+    })
+    .unwrap();
+    let idle: Vec<TcpStream> = (0..200)
+        .map(|_| TcpStream::connect(s.addr()).unwrap())
+        .collect();
+    let mut slow = TcpStream::connect(s.addr()).unwrap();
+    let started = Instant::now();
+    // A byte every 100 ms: the head never completes within the timeout.
+    for b in b"GET /r/1 HTTP/1.1\r\n".iter().take(8) {
+        if slow.write_all(&[*b]).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    still_serves(&s);
+    slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut out = Vec::new();
+    let _ = slow.read_to_end(&mut out);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the slow client was never cut off"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.stats().connections_open > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        s.stats().connections_open,
+        0,
+        "idle connections must be closed"
+    );
+    drop(idle);
+}
+
+#[test]
+fn out_of_range_and_non_numeric_parameters_in_bulk() {
+    let s = server();
+    let a = agent(Duration::from_secs(5));
+    for q in [
+        "lat_us=",
+        "lat_us=1.5",
+        "bytes=-1",
+        "bytes=18446744073709551616",
+        "fault=",
+        "&&&=&",
+    ] {
+        let r = a.get(format!("{}/r/1?{q}", s.base_url())).call().unwrap();
+        assert!(
+            r.status() == 400 || (q == "&&&=&" && r.status() == 400),
+            "{q}: {}",
+            r.status()
+        );
+    }
+    still_serves(&s);
+}

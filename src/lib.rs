@@ -1,0 +1,12 @@
+//! fanout-bench: what is the fastest and cheapest way for Rust code to fetch many URLs?
+//!
+//! Data flows one way: a [`workload::Workload`] prepares requests against the mock server, a
+//! strategy turns them into [`outcome::Outcome`]s, [`outcome::verify`] checks them against the
+//! plan, and only verified batches are timed and reported.
+
+pub mod floor;
+pub mod outcome;
+pub mod workload;
+
+pub use outcome::{verify, ErrorKind, Expected, Outcome};
+pub use workload::{ProfileFile, Request, Workload, WorkloadError};
