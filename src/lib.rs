@@ -4,8 +4,10 @@
 //! strategy turns them into [`outcome::Outcome`]s, [`outcome::verify`] checks them against the
 //! plan, and only verified batches are timed and reported.
 
+pub mod fetch;
 pub mod floor;
 pub mod outcome;
+pub mod strategy;
 pub mod workload;
 
 pub use outcome::{verify, ErrorKind, Expected, Outcome};

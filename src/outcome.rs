@@ -248,6 +248,17 @@ impl Digest {
     }
 }
 
+impl std::io::Write for Digest {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Stands for what a program does with each response (parse, transform): `rounds` steps of a
 /// hash chain seeded by the body's checksum, which the compiler cannot skip or precompute.
 pub fn process(seed: u32, rounds: u64) -> u64 {
