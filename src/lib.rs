@@ -4,10 +4,16 @@
 //! strategy turns them into [`outcome::Outcome`]s, [`outcome::verify`] checks them against the
 //! plan, and only verified batches are timed and reported.
 
+pub mod calibrate;
+pub mod cli;
+pub mod commands;
 pub mod fetch;
 pub mod floor;
 pub mod outcome;
+pub mod profile;
+pub mod run;
 pub mod strategy;
+pub mod target;
 pub mod workload;
 
 pub use outcome::{verify, ErrorKind, Expected, Outcome};

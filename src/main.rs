@@ -1,1 +1,34 @@
-fn main() {}
+//! `fanout`: parse, dispatch, map errors to exit codes. The library does the work.
+
+use clap::Parser;
+use fanout_bench::cli::{Cli, Command};
+use fanout_bench::{commands, target};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    target::serve_if_child();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List { json } => commands::list(json).map(|()| true),
+        Command::Run {
+            workload,
+            strategy,
+            profile,
+            repeat,
+            target,
+        } => commands::run(&workload, &strategy, &profile, repeat, target.as_deref()),
+        Command::Calibrate {
+            target,
+            seconds,
+            json,
+        } => commands::calibrate(target.as_deref(), seconds, json).map(|()| true),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("fanout: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -75,7 +75,7 @@ impl Drop for ServerHandle {
 /// Starts a server on its own threads and returns once it accepts connections.
 pub fn start(config: Config) -> Result<ServerHandle, StartError> {
     config.validate()?;
-    let listener = std::net::TcpListener::bind(config.addr).map_err(|source| StartError::Bind {
+    let listener = bind(config.addr).map_err(|source| StartError::Bind {
         addr: config.addr,
         source,
     })?;
@@ -111,6 +111,21 @@ pub fn start(config: Config) -> Result<ServerHandle, StartError> {
         stop: Some(stop),
         thread: Some(thread),
     })
+}
+
+/// Binds with a deep accept queue: std's default backlog of 128 would drop the SYNs of a batch
+/// that opens a thousand connections at once, and the kernel's one-second retransmit would then
+/// show up as latency the server never added.
+fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(4096)?;
+    Ok(socket.into())
 }
 
 fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {

@@ -1,0 +1,234 @@
+//! Calibration: how fast and how punctual the mock server is on this machine, measured the way
+//! `wrk -t1 -c64` would (a fixed set of keep-alive connections, each sending its next request as
+//! soon as the last one is answered), and the calibrated floor built from it.
+//!
+//! tokio's timer works in whole milliseconds and rounds a sleep up to the next tick, so a
+//! requested latency of L ms is served in about L to L + 1 ms, plus the loopback round trip. The
+//! harness does not pretend otherwise: the calibrated floor adds the measured overhead (observed
+//! minus requested, median, one connection) to every request, and is never below N divided by
+//! the server's measured capacity.
+
+use crate::floor;
+use crate::target::Target;
+use crate::workload::Workload;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The measured figures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Calibration {
+    /// Requests per second at zero latency over `capacity_connections` keep-alive connections.
+    pub capacity_rps: f64,
+    pub capacity_connections: usize,
+    pub capacity_seconds: f64,
+    /// Observed minus requested latency, by requested latency and concurrency.
+    pub delay: Vec<DelayRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DelayRow {
+    pub requested_ms: u64,
+    pub connections: usize,
+    pub samples: usize,
+    pub over_p50_us: u64,
+    pub over_p99_us: u64,
+}
+
+/// How much to measure.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    pub capacity_connections: usize,
+    pub capacity_time: Duration,
+    pub latencies_ms: &'static [u64],
+    pub concurrencies: &'static [usize],
+    /// Total samples per delay row (split over its connections).
+    pub samples: usize,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            capacity_connections: 64,
+            capacity_time: Duration::from_secs(3),
+            latencies_ms: &[0, 1, 10, 20],
+            concurrencies: &[1, 256],
+            samples: 512,
+        }
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
+
+async fn connect(addr: &str) -> std::io::Result<Sender> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
+    tokio::spawn(conn);
+    Ok(sender)
+}
+
+async fn fetch(sender: &mut Sender, path: &str) -> std::io::Result<()> {
+    let req = hyper::Request::get(path)
+        .header("host", "calibrate")
+        .body(Empty::new())
+        .map_err(std::io::Error::other)?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(std::io::Error::other)?;
+    if resp.status() != 200 {
+        return Err(std::io::Error::other(format!("status {}", resp.status())));
+    }
+    resp.into_body()
+        .collect()
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(())
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+/// Measures the target's capacity and delay accuracy. Bounded in time by the plan.
+pub fn calibrate(target: &Target, plan: &Plan) -> std::io::Result<Calibration> {
+    let addr = target.base_url().trim_start_matches("http://").to_owned();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let done = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for _ in 0..plan.capacity_connections {
+            let mut sender = connect(&addr).await?;
+            let (done, stop) = (done.clone(), stop.clone());
+            tasks.push(tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    fetch(&mut sender, "/r/1?bytes=16").await?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<_, std::io::Error>(())
+            }));
+        }
+        let started = Instant::now();
+        tokio::time::sleep(plan.capacity_time).await;
+        let count = done.load(Ordering::Relaxed);
+        let seconds = started.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        for t in tasks {
+            t.await.map_err(std::io::Error::other)??;
+        }
+
+        let mut delay = Vec::new();
+        for &connections in plan.concurrencies {
+            for &ms in plan.latencies_ms {
+                let rounds = plan.samples.div_ceil(connections).max(1);
+                let path = format!("/r/1?lat_us={}&bytes=16", ms * 1000);
+                let mut tasks = Vec::new();
+                for _ in 0..connections {
+                    let mut sender = connect(&addr).await?;
+                    let path = path.clone();
+                    tasks.push(tokio::spawn(async move {
+                        let mut over = Vec::with_capacity(rounds);
+                        for _ in 0..rounds {
+                            let t = Instant::now();
+                            fetch(&mut sender, &path).await?;
+                            let rtt = t.elapsed().as_micros() as u64;
+                            over.push(rtt.saturating_sub(ms * 1000));
+                        }
+                        Ok::<_, std::io::Error>(over)
+                    }));
+                }
+                let mut all = Vec::new();
+                for t in tasks {
+                    all.extend(t.await.map_err(std::io::Error::other)??);
+                }
+                all.sort_unstable();
+                delay.push(DelayRow {
+                    requested_ms: ms,
+                    connections,
+                    samples: all.len(),
+                    over_p50_us: percentile(&all, 0.5),
+                    over_p99_us: percentile(&all, 0.99),
+                });
+            }
+        }
+        Ok(Calibration {
+            capacity_rps: count as f64 / seconds,
+            capacity_connections: plan.capacity_connections,
+            capacity_seconds: seconds,
+            delay,
+        })
+    })
+}
+
+impl Calibration {
+    /// The median overhead on one connection at the measured latency nearest to `latency`.
+    pub fn overhead(&self, latency: Duration) -> Duration {
+        let ms = latency.as_secs_f64() * 1000.0;
+        self.delay
+            .iter()
+            .filter(|r| r.connections == 1)
+            .min_by(|a, b| {
+                let da = (a.requested_ms as f64 - ms).abs();
+                let db = (b.requested_ms as f64 - ms).abs();
+                da.total_cmp(&db)
+            })
+            .map_or(Duration::ZERO, |r| Duration::from_micros(r.over_p50_us))
+    }
+
+    /// The calibrated floor for `workload` at concurrency `limit` (`None`: unbounded): the ideal
+    /// floor with every request lengthened by the measured overhead at its median latency, and
+    /// no faster than N / capacity.
+    pub fn floor(&self, workload: &Workload, limit: Option<usize>) -> Duration {
+        let mut d = workload.durations();
+        let mut sorted = d.clone();
+        sorted.sort_unstable();
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
+        let o = self.overhead(median);
+        d.iter_mut().for_each(|x| *x += o);
+        let ideal = match limit {
+            None => floor::unbounded(&d),
+            Some(k) => floor::in_order(&d, k),
+        };
+        let capacity = if self.capacity_rps > 0.0 {
+            Duration::from_secs_f64(workload.requests as f64 / self.capacity_rps)
+        } else {
+            Duration::ZERO
+        };
+        ideal.max(capacity)
+    }
+
+    /// The figures as a Markdown table, for the README and the report.
+    pub fn markdown(&self) -> String {
+        let mut s = format!(
+            "Capacity: **{:.0} requests/s** at zero latency over {} keep-alive connections \
+             ({:.1} s).\n\n| requested latency | connections | samples | over, p50 | over, p99 |\n\
+             |---:|---:|---:|---:|---:|\n",
+            self.capacity_rps, self.capacity_connections, self.capacity_seconds
+        );
+        for r in &self.delay {
+            s.push_str(&format!(
+                "| {} ms | {} | {} | {:.3} ms | {:.3} ms |\n",
+                r.requested_ms,
+                r.connections,
+                r.samples,
+                r.over_p50_us as f64 / 1000.0,
+                r.over_p99_us as f64 / 1000.0
+            ));
+        }
+        s
+    }
+}

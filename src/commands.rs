@@ -1,0 +1,141 @@
+//! What each `fanout` subcommand does, printed for a person (or as JSON for a machine).
+
+use crate::calibrate::{self, Calibration};
+use crate::profile;
+use crate::run::{errors, run_batch};
+use crate::strategy::{self, Settings};
+use crate::target::Target;
+use anyhow::{bail, Context, Result};
+use std::time::Duration;
+
+fn target(url: Option<&str>) -> Result<Target> {
+    Ok(match url {
+        Some(u) if !u.is_empty() => Target::remote(u)?,
+        _ => Target::child()?,
+    })
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// `fanout list`.
+pub fn list(json: bool) -> Result<()> {
+    let strategies: Vec<_> = strategy::registry().into_iter().map(|e| e.info).collect();
+    let mut profiles = Vec::new();
+    for name in profile::names() {
+        profiles.push((name.clone(), profile::load(&name)?));
+    }
+    if json {
+        let profiles: serde_json::Map<String, serde_json::Value> = profiles
+            .into_iter()
+            .map(|(n, p)| (n, serde_json::to_value(p).expect("profiles serialize")))
+            .collect();
+        let out = serde_json::json!({ "strategies": strategies, "profiles": profiles });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("Strategies ({}):", strategies.len());
+    for s in &strategies {
+        println!("  {:<34} {}", s.id, s.description);
+        println!("  {:<34} mirrors: {}", "", s.mirrors);
+        println!("  {:<34} config:  {}", "", s.config);
+    }
+    for (name, p) in &profiles {
+        println!("\nProfile {name}: {}", p.profile.description);
+        for w in &p.workload {
+            println!(
+                "  {:<28} N={:<6} {:>8} B  floor(1)={:>10}  floor(all)={:>9}  {}",
+                w.name,
+                w.requests,
+                w.bytes,
+                ms(w.floor(Some(1))),
+                ms(w.floor(None)),
+                w.description
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `fanout run`.
+pub fn run(
+    workload: &str,
+    strategies: &str,
+    profile_name: &str,
+    repeat: u32,
+    url: Option<&str>,
+) -> Result<bool> {
+    let file = profile::load(profile_name)?;
+    let workloads = profile::select(&file, workload)?;
+    let entries = strategy::select(strategies)?;
+    let target = target(url)?;
+    println!("mock server: {} ({})", target.base_url(), target.kind());
+    let mut all_ok = true;
+    for w in workloads {
+        let requests = w.requests(&target.base_url());
+        println!(
+            "\n{}: N={} bytes={} timeout={} ms, floor sequential {}, unbounded {}",
+            w.name,
+            w.requests,
+            w.bytes,
+            w.timeout_ms,
+            ms(w.floor(Some(1))),
+            ms(w.floor(None))
+        );
+        for entry in &entries {
+            let limit = entry.info.concurrency.limit(w);
+            let floor = w.floor(limit);
+            let mut s = entry
+                .build(&Settings::for_workload(w))
+                .with_context(|| format!("workload {}", w.name))?;
+            for i in 1..=repeat {
+                let b = run_batch(s.as_mut(), &requests, &target)?;
+                let verdict = match &b.verified {
+                    Ok(()) => "verified".to_owned(),
+                    Err(e) => {
+                        all_ok = false;
+                        format!("NOT VERIFIED: {e}")
+                    }
+                };
+                println!(
+                    "  {:<34} #{i}  {:>10}  floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
+                    entry.info.id,
+                    ms(b.wall),
+                    ms(floor),
+                    b.wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
+                    errors(&b.outcomes),
+                    b.server.connections_used,
+                    b.server.peak_in_flight,
+                );
+            }
+        }
+    }
+    Ok(all_ok)
+}
+
+/// `fanout calibrate`.
+pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
+    if !(0.1..=60.0).contains(&seconds) {
+        bail!("--seconds {seconds} is outside [0.1, 60]");
+    }
+    let target = target(url)?;
+    eprintln!(
+        "calibrating the mock server at {} ({}), about {:.0} s...",
+        target.base_url(),
+        target.kind(),
+        seconds + 8.0
+    );
+    let plan = calibrate::Plan {
+        capacity_time: Duration::from_secs_f64(seconds),
+        ..calibrate::Plan::default()
+    };
+    let c: Calibration = calibrate::calibrate(&target, &plan)
+        .with_context(|| format!("calibrating {}", target.base_url()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    } else {
+        print!("{}", c.markdown());
+    }
+    Ok(())
+}

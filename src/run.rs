@@ -1,0 +1,63 @@
+//! One batch of one strategy against a target: timed, verified and counted. This is what the
+//! benches time, what `fanout run` prints, and what the metrics pass records.
+
+use crate::outcome::{verify, Class, Outcome, VerifyError};
+use crate::strategy::Strategy;
+use crate::target::{Target, TargetError};
+use crate::workload::Request;
+use mock_server::Stats;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// What one batch came to.
+#[derive(Debug)]
+pub struct Batch {
+    pub wall: Duration,
+    pub outcomes: Vec<Outcome>,
+    /// `Ok` only if every outcome is what the workload planned.
+    pub verified: Result<(), VerifyError>,
+    /// The server's counters for this batch alone.
+    pub server: Stats,
+}
+
+impl Batch {
+    /// Outcomes counted by class (`ok`, `status_500`, `reset`, ...).
+    pub fn classes(&self) -> BTreeMap<String, usize> {
+        count_classes(&self.outcomes)
+    }
+}
+
+/// Outcomes counted by class.
+pub fn count_classes(outcomes: &[Outcome]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for o in outcomes {
+        *m.entry(o.class().to_string()).or_insert(0) += 1;
+    }
+    m
+}
+
+/// Requests that did not come back as a 200.
+pub fn errors(outcomes: &[Outcome]) -> usize {
+    outcomes.iter().filter(|o| o.class() != Class::Ok).count()
+}
+
+/// Runs one batch with the server's counters reset before it.
+pub fn run_batch(
+    strategy: &mut dyn Strategy,
+    requests: &[Request],
+    target: &Target,
+) -> Result<Batch, TargetError> {
+    target.reset_stats()?;
+    let started = Instant::now();
+    let outcomes = strategy.run(requests);
+    let wall = started.elapsed();
+    let server = target.stats()?;
+    let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
+    let verified = verify(&expected, &outcomes);
+    Ok(Batch {
+        wall,
+        outcomes,
+        verified,
+        server,
+    })
+}
