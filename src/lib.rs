@@ -4,13 +4,18 @@
 //! strategy turns them into [`outcome::Outcome`]s, [`outcome::verify`] checks them against the
 //! plan, and only verified batches are timed and reported.
 
+pub mod bench_args;
 pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod fetch;
 pub mod floor;
+pub mod fsio;
+pub mod metrics;
 pub mod outcome;
+pub mod plan;
 pub mod profile;
+pub mod record;
 pub mod run;
 pub mod strategy;
 pub mod target;

@@ -26,6 +26,7 @@
 
 use crate::floor;
 use crate::outcome::{ErrorKind, Expected};
+use crate::plan::Sampling;
 use mock_server::body::expected_checksum;
 use mock_server::{Fault, Limits, Params};
 use rand::seq::SliceRandom;
@@ -171,6 +172,9 @@ pub enum WorkloadError {
 pub struct ProfileFile {
     #[serde(default)]
     pub profile: ProfileSettings,
+    /// How the benches sample this profile's cells (the `[sampling]` table).
+    #[serde(default)]
+    pub sampling: Sampling,
     pub workload: Vec<Workload>,
 }
 
@@ -198,6 +202,14 @@ impl ProfileFile {
             path: path.to_owned(),
             source: Box::new(e),
         })?;
+        file.sampling
+            .validate()
+            .map_err(|(field, problem)| WorkloadError::Invalid {
+                path: path.to_owned(),
+                workload: "(sampling)".into(),
+                field,
+                problem,
+            })?;
         let mut seen = std::collections::HashSet::new();
         for w in &file.workload {
             w.validate()
