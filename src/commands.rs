@@ -72,9 +72,15 @@ pub fn run(
     let target = target(url)?;
     println!("mock server: {} ({})", target.base_url(), target.kind());
     let mut all_ok = true;
+    // A bar over every batch of the run (drawn only on a terminal); result lines print above it.
+    let total = (workloads.len() * entries.len()) as u64 * u64::from(repeat);
+    let bar = indicatif::ProgressBar::new(total).with_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} batches, {elapsed} {msg}")
+            .expect("a valid template"),
+    );
     for w in workloads {
         let requests = w.requests(&target.base_url());
-        println!(
+        bar.println(format!(
             "\n{}: N={} bytes={} timeout={} ms, floor sequential {}, unbounded {}",
             w.name,
             w.requests,
@@ -82,7 +88,7 @@ pub fn run(
             w.timeout_ms,
             ms(w.floor(Some(1))),
             ms(w.floor(None))
-        );
+        ));
         for entry in &entries {
             let limit = entry.info.concurrency.limit(w);
             let floor = w.floor(limit);
@@ -90,7 +96,9 @@ pub fn run(
                 .build(&Settings::for_workload(w))
                 .with_context(|| format!("workload {}", w.name))?;
             for i in 1..=repeat {
+                bar.set_message(format!("{} #{i}", entry.info.id));
                 let b = run_batch(s.as_mut(), &requests, &target)?;
+                bar.inc(1);
                 let verdict = match &b.verified {
                     Ok(()) => "verified".to_owned(),
                     Err(e) => {
@@ -98,7 +106,7 @@ pub fn run(
                         format!("NOT VERIFIED: {e}")
                     }
                 };
-                println!(
+                bar.println(format!(
                     "  {:<34} #{i}  {:>10}  floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
                     entry.info.id,
                     ms(b.wall),
@@ -107,10 +115,11 @@ pub fn run(
                     errors(&b.outcomes),
                     b.server.connections_used,
                     b.server.peak_in_flight,
-                );
+                ));
             }
         }
     }
+    bar.finish_and_clear();
     Ok(all_ok)
 }
 
