@@ -40,6 +40,18 @@ pub enum Command {
         #[arg(long, env = "FANOUT_TARGET")]
         target: Option<String>,
     },
+    /// Write the report (summary.json, README.md, charts, index.html) from the last bench run.
+    Report {
+        /// Where to write it.
+        #[arg(long, default_value = "results")]
+        out: std::path::PathBuf,
+        /// Criterion's output directory (default: target/criterion).
+        #[arg(long)]
+        criterion: Option<std::path::PathBuf>,
+        /// The bench record (default: target/fanout/metrics.json).
+        #[arg(long)]
+        record: Option<std::path::PathBuf>,
+    },
     /// Measure the mock server's capacity and delay accuracy on this machine.
     Calibrate {
         /// A mock server started by hand (http://HOST:PORT); default: one in a child process.

@@ -148,3 +148,32 @@ pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// `fanout report`.
+pub fn report(
+    out: &std::path::Path,
+    criterion: Option<std::path::PathBuf>,
+    record: Option<std::path::PathBuf>,
+) -> Result<bool> {
+    let mut inputs = crate::report::Inputs::default();
+    if let Some(c) = criterion {
+        inputs.criterion_dir = c;
+    }
+    if let Some(r) = record {
+        inputs.record = r;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let summary = crate::report::generate(&inputs, out, now)?;
+    let count = |s: &str| summary.cells.iter().filter(|c| c.status == s).count();
+    println!(
+        "report written to {}: {} cells ok, {} skipped, {} failed, {} missing",
+        out.display(),
+        count("ok"),
+        count("skipped"),
+        count("failed"),
+        count("missing")
+    );
+    Ok(count("failed") == 0)
+}

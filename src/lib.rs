@@ -16,6 +16,7 @@ pub mod outcome;
 pub mod plan;
 pub mod profile;
 pub mod record;
+pub mod report;
 pub mod run;
 pub mod strategy;
 pub mod target;

@@ -17,6 +17,11 @@ fn main() -> ExitCode {
             repeat,
             target,
         } => commands::run(&workload, &strategy, &profile, repeat, target.as_deref()),
+        Command::Report {
+            out,
+            criterion,
+            record,
+        } => commands::report(&out, criterion, record),
         Command::Calibrate {
             target,
             seconds,

@@ -22,6 +22,9 @@ pub struct BatchMetrics {
     pub system_ns: u64,
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// Threads of the client process when the batch started (pools of earlier cells that
+    /// have not wound down yet are counted here, not in the batch).
+    pub threads_at_start: u64,
     /// The most threads the client process had while the batch ran.
     pub peak_threads: u64,
     /// The largest resident set of the client process while the batch ran.
@@ -79,10 +82,12 @@ fn threads_and_rss() -> (u64, u64) {
 struct Sampler {
     stop: Arc<AtomicBool>,
     handle: std::thread::JoinHandle<(u64, u64, Usage)>,
+    threads_at_start: u64,
 }
 
 impl Sampler {
     fn start() -> Sampler {
+        let threads_at_start = threads_and_rss().0;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let handle = std::thread::spawn(move || {
@@ -95,7 +100,11 @@ impl Sampler {
             }
             (threads.saturating_sub(1), rss, usage(libc::RUSAGE_THREAD))
         });
-        Sampler { stop, handle }
+        Sampler {
+            stop,
+            handle,
+            threads_at_start,
+        }
     }
 
     fn finish(self) -> (u64, u64, Usage) {
@@ -111,6 +120,7 @@ pub fn measure(
     target: &Target,
 ) -> Result<(Batch, BatchMetrics), TargetError> {
     let sampler = Sampler::start();
+    let threads_at_start = sampler.threads_at_start;
     let before = usage(libc::RUSAGE_SELF);
     let batch = run_batch(strategy, requests, target)?;
     let after = usage(libc::RUSAGE_SELF);
@@ -124,6 +134,7 @@ pub fn measure(
             .saturating_sub(sampler_cpu.voluntary),
         involuntary_switches: (after.involuntary - before.involuntary)
             .saturating_sub(sampler_cpu.involuntary),
+        threads_at_start,
         peak_threads,
         peak_rss_bytes,
         connections_opened: batch.server.connections_used,

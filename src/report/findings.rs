@@ -1,0 +1,204 @@
+//! The findings at the top of the report, written from the numbers of `summary.json` (never by
+//! hand): the winner of each workload and its margin, how far each family is from the floor,
+//! and the costs of the classic choices.
+
+use super::summary::{Cell, Summary};
+use super::text::{ms, ratio};
+
+fn measured<'a>(s: &'a Summary, workload: &str, strategy: &str) -> Option<&'a Cell> {
+    s.cell(workload, strategy).filter(|c| c.median_ns.is_some())
+}
+
+/// Latency-bound workloads (non-zero floor) where both strategies were measured, largest N
+/// first: where concurrency is what decides.
+fn both<'a>(s: &'a Summary, a: &str, b: &str) -> Vec<(&'a Cell, &'a Cell)> {
+    let mut v: Vec<_> = s
+        .workloads()
+        .into_iter()
+        .filter_map(|w| Some((measured(s, w, a)?, measured(s, w, b)?)))
+        .filter(|(x, _)| x.floor_ns > 0)
+        .collect();
+    v.sort_by_key(|(x, _)| std::cmp::Reverse(x.requests));
+    v
+}
+
+fn med(c: &Cell) -> f64 {
+    c.median_ns.unwrap_or(f64::NAN)
+}
+
+/// The winner of each workload, with its margin over the runner-up.
+pub fn winners(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in s.workloads() {
+        let ranked: Vec<&Cell> = s
+            .ranked(w)
+            .into_iter()
+            .filter(|c| c.median_ns.is_some())
+            .collect();
+        let Some(first) = ranked.first() else {
+            out.push(format!("**{w}**: no strategy was measured."));
+            continue;
+        };
+        let mut line = format!(
+            "**{w}** (N = {}): `{}` wins at {} ({} its floor)",
+            first.requests,
+            first.strategy,
+            ms(med(first)),
+            ratio(first.ratio_to_floor)
+        );
+        if let Some(second) = ranked.get(1) {
+            line.push_str(&format!(
+                ", {:.0}% ahead of `{}` ({})",
+                (med(second) / med(first) - 1.0) * 100.0,
+                second.strategy,
+                ms(med(second))
+            ));
+        }
+        if let Some(last) = ranked
+            .last()
+            .filter(|l| ranked.len() > 2 && l.strategy != first.strategy)
+        {
+            line.push_str(&format!(
+                "; the slowest measured, `{}`, takes {} ({:.1}x the winner)",
+                last.strategy,
+                ms(med(last)),
+                med(last) / med(first)
+            ));
+        }
+        line.push('.');
+        out.push(line);
+    }
+    out
+}
+
+/// For each family: its best member's ratio to the floor, median and range over workloads.
+pub fn families(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in super::charts::FAMILIES {
+        let mut best: Vec<(f64, &str)> = Vec::new();
+        for w in s.workloads() {
+            let b = s
+                .cells
+                .iter()
+                .filter(|c| c.workload == w && c.family == f)
+                .filter_map(|c| c.ratio_to_floor)
+                .fold(f64::MAX, f64::min);
+            if b < f64::MAX {
+                best.push((b, w));
+            }
+        }
+        if best.is_empty() {
+            continue;
+        }
+        best.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (lo, hi) = (best[0], best[best.len() - 1]);
+        out.push(format!(
+            "**{f}**: its best member is {} the floor (median over {} workloads; from {:.2}x on {} to {:.2}x on {}).",
+            ratio(Some(best[best.len() / 2].0)),
+            best.len(),
+            lo.0,
+            lo.1,
+            hi.0,
+            hi.1
+        ));
+    }
+    out
+}
+
+/// The costs of the classic choices, each from the workload with the largest N where both
+/// sides were measured.
+pub fn choices(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((rayon, pool)) = both(s, "threads/rayon-default", "threads/pool-k").first() {
+        out.push(format!(
+            "**rayon's default pool for I/O**: it has one thread per core ({} here), so at most {} \
+             requests were in flight on {}; it took {} against {} for a pool of K = {} threads \
+             ({:.1}x the time).",
+            rayon.concurrency_limit.unwrap_or(0),
+            rayon.peak_in_flight.unwrap_or(0),
+            rayon.workload,
+            ms(med(rayon)),
+            ms(med(pool)),
+            pool.concurrency_limit.unwrap_or(0),
+            med(rayon) / med(pool)
+        ));
+    }
+    if let Some((bad, good)) = both(
+        s,
+        "antipattern/blocking-in-async",
+        "gather/tokio-current-thread",
+    )
+    .first()
+    {
+        out.push(format!(
+            "**Blocking inside async**: a blocking call in async tasks on a single-threaded runtime \
+             took {} on {} against {} for the same runtime with an async client ({:.1}x): peak \
+             requests in flight {} instead of {}.",
+            ms(med(bad)),
+            bad.workload,
+            ms(med(good)),
+            med(bad) / med(good),
+            bad.peak_in_flight.unwrap_or(0),
+            good.peak_in_flight.unwrap_or(0)
+        ));
+    }
+    let bridges = both(s, "bridge/runtime-per-call", "bridge/shared-runtime");
+    if let Some((per_call, shared)) = bridges.last() {
+        out.push(format!(
+            "**A runtime per call** (`asyncio.run` in a sync route): on {} it took {} against {} \
+             with one shared runtime ({:+.1} ms per call), and opened {} connections per call \
+             against {} once warm.",
+            per_call.workload,
+            ms(med(per_call)),
+            ms(med(shared)),
+            (med(per_call) - med(shared)) / 1e6,
+            per_call
+                .connections_warm
+                .or(per_call.connections_cold)
+                .unwrap_or(0),
+            shared.connections_warm.unwrap_or(0)
+        ));
+    }
+    let sweep: Vec<String> = super::sweeps(s).into_values().flatten().collect();
+    let mut tpu: Vec<&Cell> = s
+        .cells
+        .iter()
+        .filter(|c| c.strategy == "threads/thread-per-url" && sweep.contains(&c.workload))
+        .collect();
+    tpu.sort_by_key(|c| c.requests);
+    if tpu.len() > 1 {
+        let parts: Vec<String> = tpu
+            .iter()
+            .map(|c| match c.ratio_to_floor {
+                Some(r) => format!(
+                    "N = {}: {} ({r:.2}x the floor, {} threads added)",
+                    c.requests,
+                    ms(med(c)),
+                    c.peak_threads_added.unwrap_or(0)
+                ),
+                None => format!("N = {} on {}: {}", c.requests, c.workload, c.status),
+            })
+            .collect();
+        let best: Vec<String> = tpu
+            .iter()
+            .filter_map(|c| {
+                let g = s
+                    .ranked(&c.workload)
+                    .into_iter()
+                    .find(|g| g.family == "gather" && g.median_ns.is_some())?;
+                Some(format!(
+                    "{} at N = {} (`{}`)",
+                    ms(med(g)),
+                    c.requests,
+                    g.strategy
+                ))
+            })
+            .collect();
+        out.push(format!(
+            "**Thread per URL as N grows**: {}. The fastest gather on the same workloads: {}.",
+            parts.join("; "),
+            best.join(", ")
+        ));
+    }
+    out
+}

@@ -1,0 +1,168 @@
+//! `results/README.md`: the report itself. First the answer (winners and costs), then the
+//! findings, one table per workload (fastest first), the charts, and the machine.
+
+use super::findings;
+use super::summary::{Cell, Summary};
+use super::text::{mib, ms, ratio, us};
+use std::fmt::Write;
+
+fn opt(v: Option<u64>) -> String {
+    v.map_or("-".into(), |v| v.to_string())
+}
+
+fn errors(c: &Cell) -> String {
+    if c.errors.is_empty() {
+        "0".into()
+    } else {
+        c.errors
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn status(c: &Cell) -> String {
+    match &c.reason {
+        Some(r) => format!("{}: {}", c.status, r.replace('|', "/")),
+        None => c.status.clone(),
+    }
+}
+
+/// The chart files the report refers to, by workload.
+pub fn chart_name(kind: &str, workload: &str) -> String {
+    format!("charts/{kind}-{workload}.svg")
+}
+
+/// Renders the report; `charts` lists the chart files that exist (relative to the report).
+pub fn render(s: &Summary, charts: &[String]) -> String {
+    let mut o = String::new();
+    let c = &s.context;
+    let _ = writeln!(o, "# fanout-bench results\n");
+    let _ = writeln!(
+        o,
+        "Profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
+         number below is in [`summary.json`](summary.json); times are criterion's median wall \
+         time per batch with its 95% confidence interval; every timed batch was verified \
+         response by response.\n",
+        s.profile,
+        c.cores,
+        c.cpu_model,
+        c.kernel,
+        c.rustc,
+        c.git_commit,
+        s.server.trim_end_matches("-process")
+    );
+    let _ = writeln!(o, "## Which strategy for N URLs?\n");
+    let _ = writeln!(
+        o,
+        "| workload | N | fastest | median | x floor | CPU per request | runner-up |"
+    );
+    let _ = writeln!(o, "|---|---:|---|---:|---:|---:|---|");
+    for w in s.workloads() {
+        let ranked: Vec<&Cell> = s
+            .ranked(w)
+            .into_iter()
+            .filter(|c| c.median_ns.is_some())
+            .collect();
+        let Some(first) = ranked.first() else {
+            continue;
+        };
+        let runner = ranked.get(1).map_or("-".into(), |r| {
+            format!("`{}` ({})", r.strategy, ms(r.median_ns.unwrap_or(0.0)))
+        });
+        let _ = writeln!(
+            o,
+            "| {w} | {} | `{}` | {} | {} | {} | {runner} |",
+            first.requests,
+            first.strategy,
+            ms(first.median_ns.unwrap_or(0.0)),
+            ratio(first.ratio_to_floor),
+            first.cpu_per_request_ns.map_or("-".into(), us)
+        );
+    }
+    let _ = writeln!(o, "\n## Findings\n");
+    for line in findings::winners(s).iter().chain(&findings::choices(s)) {
+        let _ = writeln!(o, "- {line}");
+    }
+    let _ = writeln!(o, "\nHow close each family gets to the ideal floor:\n");
+    for line in findings::families(s) {
+        let _ = writeln!(o, "- {line}");
+    }
+    let _ = writeln!(o, "\n## Results by workload\n");
+    let _ = writeln!(
+        o,
+        "Fastest first. `x floor` is the median over the ideal floor for the strategy's own \
+         concurrency (sequential: the sum of latencies; K workers: the in-order makespan; \
+         unbounded: the longest request). Connections are those opened by a cold batch / a warm \
+         one. Skipped, failed and missing cells are listed with their reason.\n"
+    );
+    for w in s.workloads() {
+        let _ = writeln!(o, "### {w}\n");
+        let chart = chart_name("time", w);
+        if charts.contains(&chart) {
+            let _ = writeln!(o, "![wall time per strategy on {w}]({chart})\n");
+        }
+        let _ = writeln!(
+            o,
+            "| strategy | median [95% CI] | x floor | CPU per request | threads added | peak RSS | connections | peak in flight | errors | status |"
+        );
+        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        for c in s.ranked(w) {
+            let time = match (c.median_ns, c.ci_lower_ns, c.ci_upper_ns) {
+                (Some(m), Some(l), Some(u)) => format!("{} [{} - {}]", ms(m), ms(l), ms(u)),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                o,
+                "| `{}` | {time} | {} | {} | {} | {} | {} / {} | {} | {} | {} |",
+                c.strategy,
+                ratio(c.ratio_to_floor),
+                c.cpu_per_request_ns.map_or("-".into(), us),
+                opt(c.peak_threads_added),
+                c.peak_rss_bytes.map_or("-".into(), mib),
+                opt(c.connections_cold),
+                opt(c.connections_warm),
+                opt(c.peak_in_flight),
+                errors(c),
+                status(c)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    let rest: Vec<&String> = charts
+        .iter()
+        .filter(|c| !c.starts_with("charts/time-"))
+        .collect();
+    if !rest.is_empty() {
+        let _ = writeln!(o, "## More charts\n");
+        for c in rest {
+            let _ = writeln!(o, "![{c}]({c})\n");
+        }
+    }
+    let _ = writeln!(o, "## Fairness and method\n");
+    let _ = writeln!(
+        o,
+        "The fairness rules every strategy follows (connection reuse, one timeout, runtime sizes, \
+         the shared hyper stack) are in the project README, under \"Fairness rules\". The mock \
+         server ran outside the client's process unless the header says otherwise, so CPU, \
+         threads and memory are the client's alone. async-std is deprecated upstream in favour \
+         of smol; it is kept as a compared runtime. The ideal floor counts only the latency the \
+         server adds: transfer time (large payloads) and CPU work per response come on top, so \
+         those workloads' ratios measure how well a strategy overlaps them, not distance from a \
+         reachable optimum; with zero latency the floor is zero and no ratio is given.\n"
+    );
+    let _ = writeln!(o, "## Machine\n");
+    let _ = writeln!(o, "| | |\n|---|---|");
+    let _ = writeln!(o, "| CPU | {} ({} cores) |", c.cpu_model, c.cores);
+    let _ = writeln!(o, "| kernel | {} |", c.kernel);
+    let _ = writeln!(o, "| compiler | {} |", c.rustc);
+    for (k, v) in &c.crates {
+        let _ = writeln!(o, "| {k} | {v} |");
+    }
+    if let Some(cal) = &s.calibration {
+        let _ = writeln!(o, "\n### The mock server on this machine\n");
+        o.push_str(&cal.markdown());
+    }
+    o
+}

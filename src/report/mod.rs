@@ -1,0 +1,328 @@
+//! The published report: `summary.json`, `README.md`, SVG charts and a self-contained
+//! `index.html`, built from criterion's estimates and the bench record. Everything is rendered
+//! into a temporary directory first and moved into place only when all of it succeeded, so a
+//! failed or interrupted generation leaves the previous report untouched.
+
+pub mod charts;
+pub mod context;
+pub mod criterion;
+mod findings;
+pub mod html;
+pub mod markdown;
+pub mod summary;
+mod text;
+
+use crate::fsio::{self, FsError};
+use crate::record::{self, RunRecord};
+use charts::{Bar, BarChart, ChartError, HeatCell, Series};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use summary::{Cell, Summary};
+
+/// Where the report's inputs are.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    /// Criterion's output directory (`target/criterion`).
+    pub criterion_dir: PathBuf,
+    /// The bench record (`target/fanout/metrics.json`).
+    pub record: PathBuf,
+    /// The workspace, for Cargo.lock and the git commit.
+    pub workspace: PathBuf,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        let target = fsio::target_dir();
+        Inputs {
+            criterion_dir: std::env::var_os("CRITERION_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| target.join("criterion")),
+            record: record::default_path(),
+            workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        }
+    }
+}
+
+/// The report could not be generated; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error(transparent)]
+    Criterion(#[from] criterion::CriterionError),
+    #[error("{path}: not a bench record ({reason}); run `cargo bench` to make one")]
+    Record { path: PathBuf, reason: String },
+    #[error(
+        "{path}: schema_version {found}, but this version reads {expected}; re-run `cargo bench`"
+    )]
+    Schema {
+        path: PathBuf,
+        found: u64,
+        expected: u32,
+    },
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+/// Reads and checks the bench record.
+pub fn read_record(path: &Path) -> Result<RunRecord, ReportError> {
+    let text = fsio::read(path)?;
+    let bad = |reason: String| ReportError::Record {
+        path: path.to_owned(),
+        reason,
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let found = value
+        .get("schema_version")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| bad("no schema_version".into()))?;
+    if found != u64::from(record::SCHEMA_VERSION) {
+        return Err(ReportError::Schema {
+            path: path.to_owned(),
+            found,
+            expected: record::SCHEMA_VERSION,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+}
+
+/// Builds the summary from the inputs.
+pub fn summarize(inputs: &Inputs, now_unix: u64) -> Result<Summary, ReportError> {
+    let record = read_record(&inputs.record)?;
+    let estimates = criterion::read_all(&inputs.criterion_dir)?;
+    let context = context::Context::of_this_machine(&inputs.workspace);
+    Ok(Summary::build(&record, &estimates, context, now_unix))
+}
+
+fn time_chart(s: &Summary, w: &str) -> Result<String, ChartError> {
+    let cells = s.ranked(w);
+    let floor = cells.iter().map(|c| c.floor_ns).min().unwrap_or(0) as f64 / 1e6;
+    charts::bars(&BarChart {
+        title: format!("{w}: median wall time per batch (whiskers: 95% CI)"),
+        x_label: "milliseconds per batch".into(),
+        bars: cells
+            .iter()
+            .map(|c| Bar {
+                label: c.strategy.clone(),
+                family: c.family.clone(),
+                value: c.median_ns.map(|v| v / 1e6),
+                whisker: c
+                    .ci_lower_ns
+                    .zip(c.ci_upper_ns)
+                    .map(|(l, u)| (l / 1e6, u / 1e6)),
+                note: match c.median_ns {
+                    Some(m) => text::ms(m),
+                    None => c.status.clone(),
+                },
+            })
+            .collect(),
+        reference: Some((
+            floor.max(1e-3),
+            format!("ideal floor, all at once: {floor:.2} ms"),
+        )),
+    })
+}
+
+fn metric_chart(
+    s: &Summary,
+    w: &str,
+    title: &str,
+    x_label: &str,
+    value: impl Fn(&Cell) -> Option<f64>,
+) -> Result<String, ChartError> {
+    charts::bars(&BarChart {
+        title: format!("{w}: {title}"),
+        x_label: x_label.into(),
+        bars: s
+            .ranked(w)
+            .iter()
+            .map(|c| {
+                let v = value(c);
+                Bar {
+                    label: c.strategy.clone(),
+                    family: c.family.clone(),
+                    value: v.filter(|v| *v > 0.0),
+                    whisker: None,
+                    note: v.map_or(c.status.clone(), charts::fmt_value),
+                }
+            })
+            .collect(),
+        reference: None,
+    })
+}
+
+/// Workloads that differ only in N (`n10-lat10ms`, `n100-lat10ms`, ...), by their shared suffix.
+pub(crate) fn sweeps(s: &Summary) -> BTreeMap<String, Vec<String>> {
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for w in s.workloads() {
+        if let Some(rest) = w.strip_prefix('n') {
+            let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+            if digits > 0 {
+                groups
+                    .entry(rest[digits..].to_owned())
+                    .or_default()
+                    .push(w.to_owned());
+            }
+        }
+    }
+    groups.retain(|_, ws| ws.len() >= 3);
+    groups
+}
+
+/// Renders every file of the report, by path relative to the output directory.
+pub fn render(s: &Summary) -> Result<BTreeMap<String, Vec<u8>>, ReportError> {
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for w in s.workloads() {
+        files.insert(
+            markdown::chart_name("time", w),
+            time_chart(s, w)?.into_bytes(),
+        );
+        files.insert(
+            markdown::chart_name("cpu", w),
+            metric_chart(
+                s,
+                w,
+                "client CPU per request (user + system)",
+                "microseconds per request",
+                |c| c.cpu_per_request_ns.map(|n| n as f64 / 1000.0),
+            )?
+            .into_bytes(),
+        );
+        files.insert(
+            markdown::chart_name("connections", w),
+            metric_chart(
+                s,
+                w,
+                "connections opened by a cold batch",
+                "connections",
+                |c| c.connections_cold.map(|n| n as f64),
+            )?
+            .into_bytes(),
+        );
+    }
+    let mut strategies: Vec<String> = Vec::new();
+    for c in &s.cells {
+        if !strategies.contains(&c.strategy) {
+            strategies.push(c.strategy.clone());
+        }
+    }
+    let workloads: Vec<String> = s.workloads().into_iter().map(str::to_owned).collect();
+    let grid: Vec<Vec<HeatCell>> = strategies
+        .iter()
+        .map(|st| {
+            workloads
+                .iter()
+                .map(|w| match s.cell(w, st) {
+                    Some(c) => HeatCell {
+                        efficiency: c.ratio_to_floor.map(|r| 1.0 / r),
+                        note: match c.status.as_str() {
+                            "skipped" => "skip",
+                            "failed" => "FAIL",
+                            "missing" => "n/a",
+                            _ => "no floor",
+                        },
+                    },
+                    None => HeatCell {
+                        efficiency: None,
+                        note: "",
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    files.insert(
+        "charts/efficiency.svg".into(),
+        charts::heatmap(&strategies, &workloads, &grid)?.into_bytes(),
+    );
+    for (suffix, ws) in sweeps(s) {
+        let series: Vec<Series> = strategies
+            .iter()
+            .filter_map(|st| {
+                let points: Vec<(f64, f64)> = ws
+                    .iter()
+                    .filter_map(|w| s.cell(w, st))
+                    .filter_map(|c| Some((c.requests as f64, c.median_ns? / 1e9)))
+                    .collect();
+                let family = s.cells.iter().find(|c| &c.strategy == st)?.family.clone();
+                (points.len() >= 2).then(|| Series {
+                    label: st.clone(),
+                    family,
+                    points,
+                })
+            })
+            .collect();
+        if !series.is_empty() {
+            let title = format!("Wall time against N (workloads n*{suffix})");
+            files.insert(
+                format!("charts/scaling{suffix}.svg"),
+                charts::scaling(&title, &series)?.into_bytes(),
+            );
+        }
+    }
+    let chart_names: Vec<String> = files.keys().cloned().collect();
+    let md = markdown::render(s, &chart_names);
+    let html = html::render(&md, |p| {
+        files
+            .get(p)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    });
+    files.insert("README.md".into(), md.into_bytes());
+    files.insert("index.html".into(), html.into_bytes());
+    let json = serde_json::to_vec_pretty(s).expect("the summary serializes");
+    files.insert("summary.json".into(), json);
+    Ok(files)
+}
+
+/// Generates the report into `out`: renders everything in memory, writes it to a temporary
+/// directory beside `out`, then moves each file into place and removes stale charts.
+pub fn generate(inputs: &Inputs, out: &Path, now_unix: u64) -> Result<Summary, ReportError> {
+    let summary = summarize(inputs, now_unix)?;
+    let files = render(&summary)?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map_or("report".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+    let staged = (|| {
+        for (rel, bytes) in &files {
+            fsio::write_atomic(&staging.join(rel), bytes)?;
+        }
+        Ok::<_, FsError>(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e.into());
+    }
+    let moved = (|| {
+        for rel in files.keys() {
+            let to = out.join(rel);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| FsError {
+                    action: "cannot create directory",
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+            std::fs::rename(staging.join(rel), &to).map_err(|source| FsError {
+                action: "cannot move into place",
+                path: to.clone(),
+                source,
+            })?;
+        }
+        Ok::<_, FsError>(())
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    moved?;
+    if let Ok(entries) = std::fs::read_dir(out.join("charts")) {
+        for e in entries.flatten() {
+            let rel = format!("charts/{}", e.file_name().to_string_lossy());
+            if !files.contains_key(&rel) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(summary)
+}
