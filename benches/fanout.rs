@@ -38,6 +38,8 @@ fn main() -> ExitCode {
 
 fn bench() -> anyhow::Result<bool> {
     let args = BenchArgs::parse(std::env::args()).map_err(anyhow::Error::msg)?;
+    // Before the server child starts, so it inherits the raised limit too.
+    fanout_bench::limits::raise_open_files();
     let (profile_name, file) = profile::from_env()?;
     let target = Target::from_env()?;
     // Our own report draws the charts; criterion's per-benchmark plots would double the time of
@@ -75,6 +77,8 @@ fn bench() -> anyhow::Result<bool> {
     let started = Instant::now();
     let mut all_verified = true;
     for w in &file.workload {
+        let too_few_files =
+            fanout_bench::limits::check_open_files(&w.name, w.requests, false).err();
         let requests = w.requests(&target.base_url());
         let mut group = c.benchmark_group(&w.name);
         group.sampling_mode(SamplingMode::Flat);
@@ -88,9 +92,19 @@ fn bench() -> anyhow::Result<bool> {
                 continue;
             }
             let mut cell = new_cell(w, entry, record.calibration.as_ref());
+            // The previous cell's connections close before this one starts (bounded wait).
+            target.wait_until_idle(16, Duration::from_secs(10))?;
             eprintln!("fanout: [{:>4.0} s] {id}", started.elapsed().as_secs_f64());
             let floor = Duration::from_nanos(cell.floor_ns);
-            if let Some(why) = sampling.before_running(floor).filter(|_| !args.test) {
+            let threads = match entry.info.thread_per_request {
+                true => fanout_bench::limits::check_threads(w.requests).err(),
+                false => None,
+            };
+            if let Some(why) = &too_few_files {
+                skip(&mut cell, &id, why.to_string());
+            } else if let Some(why) = threads {
+                skip(&mut cell, &id, why);
+            } else if let Some(why) = sampling.before_running(floor).filter(|_| !args.test) {
                 skip(&mut cell, &id, why);
             } else {
                 match entry.build(&Settings::for_workload(w)) {
@@ -145,7 +159,12 @@ fn bench() -> anyhow::Result<bool> {
         // reference report in results/ is only ever written by `fanout report`.
         let out = path.with_file_name("report");
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-        match fanout_bench::report::generate(&fanout_bench::report::Inputs::default(), &out, now) {
+        match fanout_bench::report::generate(
+            &fanout_bench::report::Inputs::default(),
+            &out,
+            now,
+            false,
+        ) {
             Ok(_) => eprintln!(
                 "fanout: report written to {}",
                 out.join("README.md").display()

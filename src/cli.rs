@@ -50,7 +50,45 @@ pub enum Command {
         criterion: Option<std::path::PathBuf>,
         /// The bench record (default: target/fanout/metrics.json).
         #[arg(long)]
-        record: Option<std::path::PathBuf>,
+        metrics: Option<std::path::PathBuf>,
+        /// Also append this run to OUT/history.jsonl (and draw trends from it).
+        #[arg(long)]
+        record: bool,
+    },
+    /// Compare two runs cell by cell; exit 0 without regression, 1 with one, 2 on bad input.
+    Compare {
+        /// The baseline: a summary.json, or the name of a criterion baseline (--save-baseline).
+        #[arg(long)]
+        baseline: String,
+        /// The current run: a summary.json, or a criterion baseline name ("new" is the last run).
+        #[arg(long, default_value = "results/summary.json")]
+        current: String,
+        /// A change under this percentage is "unchanged".
+        #[arg(long, default_value_t = 10.0, value_parser = parse_threshold)]
+        threshold: f64,
+        /// What gates: wall, floor-ratio (comparable across machines), relative, or cpu.
+        #[arg(long, default_value = "wall", value_parser = ["wall", "floor-ratio", "relative", "cpu"])]
+        metric: String,
+        /// The reference strategy for --metric relative.
+        #[arg(long, default_value = "gather/tokio-hyper")]
+        reference: String,
+        /// text for a terminal, markdown for a pull-request comment, json.
+        #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
+        format: String,
+        /// Print the comparison but always exit 0 (for shared, noisy machines).
+        #[arg(long)]
+        report_only: bool,
+    },
+    /// Export a summary for a tracking service (bmf: Bencher; github: github-action-benchmark).
+    Export {
+        #[arg(long, value_parser = ["bmf", "github"])]
+        format: String,
+        /// The summary to export.
+        #[arg(long, default_value = "results/summary.json")]
+        summary: std::path::PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Measure the mock server's capacity and delay accuracy on this machine.
     Calibrate {
@@ -64,4 +102,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside [0, 1000] percent"))
+    }
 }

@@ -19,6 +19,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// Prints a line above the progress bar (and also when the bar is hidden, off a terminal).
+fn say(bar: &indicatif::ProgressBar, line: String) {
+    bar.suspend(|| println!("{line}"));
+}
+
 /// `fanout list`.
 pub fn list(json: bool) -> Result<()> {
     let strategies: Vec<_> = strategy::registry().into_iter().map(|e| e.info).collect();
@@ -78,17 +83,23 @@ pub fn run(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} batches, {elapsed} {msg}")
             .expect("a valid template"),
     );
+    for w in &workloads {
+        crate::limits::check_open_files(&w.name, w.requests, false)?;
+    }
     for w in workloads {
         let requests = w.requests(&target.base_url());
-        bar.println(format!(
-            "\n{}: N={} bytes={} timeout={} ms, floor sequential {}, unbounded {}",
-            w.name,
-            w.requests,
-            w.bytes,
-            w.timeout_ms,
-            ms(w.floor(Some(1))),
-            ms(w.floor(None))
-        ));
+        say(
+            &bar,
+            format!(
+                "\n{}: N={} bytes={} timeout={} ms, floor sequential {}, unbounded {}",
+                w.name,
+                w.requests,
+                w.bytes,
+                w.timeout_ms,
+                ms(w.floor(Some(1))),
+                ms(w.floor(None))
+            ),
+        );
         for entry in &entries {
             let limit = entry.info.concurrency.limit(w);
             let floor = w.floor(limit);
@@ -106,7 +117,7 @@ pub fn run(
                         format!("NOT VERIFIED: {e}")
                     }
                 };
-                bar.println(format!(
+                say(&bar, format!(
                     "  {:<34} #{i}  {:>10}  floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
                     entry.info.id,
                     ms(b.wall),
@@ -153,19 +164,20 @@ pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
 pub fn report(
     out: &std::path::Path,
     criterion: Option<std::path::PathBuf>,
-    record: Option<std::path::PathBuf>,
+    metrics: Option<std::path::PathBuf>,
+    record: bool,
 ) -> Result<bool> {
     let mut inputs = crate::report::Inputs::default();
     if let Some(c) = criterion {
         inputs.criterion_dir = c;
     }
-    if let Some(r) = record {
+    if let Some(r) = metrics {
         inputs.record = r;
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
-    let summary = crate::report::generate(&inputs, out, now)?;
+    let summary = crate::report::generate(&inputs, out, now, record)?;
     let count = |s: &str| summary.cells.iter().filter(|c| c.status == s).count();
     println!(
         "report written to {}: {} cells ok, {} skipped, {} failed, {} missing",
@@ -175,5 +187,76 @@ pub fn report(
         count("failed"),
         count("missing")
     );
-    Ok(count("failed") == 0)
+    // Failed cells are results, shown in the report; the exit code says whether it was written.
+    Ok(true)
+}
+
+/// A summary.json by path, or a criterion baseline by name.
+fn load_side(arg: &str) -> Result<crate::report::summary::Summary> {
+    let path = std::path::Path::new(arg);
+    if path.exists() || arg.ends_with(".json") {
+        return Ok(crate::report::read_summary(path)?);
+    }
+    let dir = crate::report::Inputs::default().criterion_dir;
+    let estimates = crate::report::criterion::read_all(&dir, arg)?;
+    if estimates.is_empty() {
+        bail!(
+            "{arg:?} is neither a summary.json nor a criterion baseline saved under {} \
+             (save one with `cargo bench -- --save-baseline {arg}`)",
+            dir.display()
+        );
+    }
+    Ok(crate::report::summary::Summary::from_estimates(
+        &estimates, arg,
+    ))
+}
+
+/// `fanout compare`.
+#[allow(clippy::too_many_arguments)]
+pub fn compare(
+    baseline: &str,
+    current: &str,
+    threshold: f64,
+    metric: &str,
+    reference: &str,
+    format: &str,
+    report_only: bool,
+) -> Result<bool> {
+    use crate::compare::{compare, Metric};
+    let metric = match metric {
+        "floor-ratio" => Metric::FloorRatio,
+        "relative" => Metric::Relative(reference.to_owned()),
+        "cpu" => Metric::Cpu,
+        _ => Metric::Wall,
+    };
+    let base = load_side(baseline).with_context(|| format!("the baseline {baseline}"))?;
+    let cur = load_side(current).with_context(|| format!("the current run {current}"))?;
+    let c = compare(&base, &cur, &metric, threshold / 100.0);
+    match format {
+        "markdown" => print!("{}", c.markdown()),
+        "json" => println!("{}", serde_json::to_string_pretty(&c)?),
+        _ => print!("{}", c.table()),
+    }
+    Ok(report_only || c.regressions() == 0)
+}
+
+/// `fanout export`.
+pub fn export(
+    format: &str,
+    summary: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    let exporter = crate::export::by_name(format).with_context(|| {
+        format!(
+            "unknown format {format:?}; the formats are {}",
+            crate::export::FORMATS.join(", ")
+        )
+    })?;
+    let s = crate::report::read_summary(summary)?;
+    let text = exporter.export(&s);
+    match out {
+        Some(path) => crate::fsio::write_atomic(path, text.as_bytes())?,
+        None => println!("{text}"),
+    }
+    Ok(())
 }

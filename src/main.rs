@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     target::serve_if_child();
+    // Before any server child starts, so it inherits the raised limit too.
+    fanout_bench::limits::raise_open_files();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List { json } => commands::list(json).map(|()| true),
@@ -20,8 +22,31 @@ fn main() -> ExitCode {
         Command::Report {
             out,
             criterion,
+            metrics,
             record,
-        } => commands::report(&out, criterion, record),
+        } => commands::report(&out, criterion, metrics, record),
+        Command::Compare {
+            baseline,
+            current,
+            threshold,
+            metric,
+            reference,
+            format,
+            report_only,
+        } => commands::compare(
+            &baseline,
+            &current,
+            threshold,
+            &metric,
+            &reference,
+            &format,
+            report_only,
+        ),
+        Command::Export {
+            format,
+            summary,
+            out,
+        } => commands::export(&format, &summary, out.as_deref()).map(|()| true),
         Command::Calibrate {
             target,
             seconds,

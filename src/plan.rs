@@ -86,7 +86,7 @@ impl Sampling {
         (least > self.budget()).then(|| {
             format!(
                 "its ideal floor is {:.2} s a batch, so {} batches would take at least {:.0} s, \
-                 over the profile's cell budget of {:.0} s",
+                 over the profile's cell budget of {} s",
                 floor.as_secs_f64(),
                 MIN_SAMPLES + self.metrics_batches,
                 least.as_secs_f64(),
@@ -102,7 +102,7 @@ impl Sampling {
         if least > self.cell_budget_s {
             return Decision::Skip(format!(
                 "one batch took {batch_s:.2} s, so {MIN_SAMPLES} samples would take {least:.0} s, \
-                 over the profile's cell budget of {:.0} s",
+                 over the profile's cell budget of {} s",
                 self.cell_budget_s
             ));
         }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 const CHILD_ENV: &str = "FANOUT_SERVE_CHILD";
 const CORE_ENV: &str = "FANOUT_SERVER_CORE";
+const THREADS_ENV: &str = "FANOUT_SERVER_THREADS";
 
 /// A mock server that requests can be sent to and whose counters can be read.
 pub enum Target {
@@ -66,7 +67,13 @@ impl Target {
             exe: "the current executable".into(),
             source,
         })?;
-        let mut child = Command::new(&exe)
+        Target::child_of(&exe)
+    }
+
+    /// A server in a child process running `exe`, which must call [`serve_if_child`] first
+    /// (the `fanout` binary and the bench do).
+    pub fn child_of(exe: &std::path::Path) -> Result<Target, TargetError> {
+        let mut child = Command::new(exe)
             .env(CHILD_ENV, "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -159,6 +166,24 @@ impl Target {
         }
     }
 
+    /// Waits (at most `limit`) until the server holds no more than `open` connections: the
+    /// connections of a strategy just dropped are closed before the next one starts, so it
+    /// neither shares the server with them nor runs the server out of descriptors.
+    pub fn wait_until_idle(
+        &self,
+        open: u64,
+        limit: std::time::Duration,
+    ) -> Result<u64, TargetError> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let now_open = self.stats()?.connections_open;
+            if now_open <= open || std::time::Instant::now() >= deadline {
+                return Ok(now_open);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn control(&self, agent: &ureq::Agent, reset: bool) -> Result<Stats, TargetError> {
         let url = self.base_url();
         let err = |reason: String| TargetError::Stats {
@@ -202,8 +227,13 @@ pub fn serve_if_child() {
         .and_then(|c| c.parse().ok())
         .into_iter()
         .collect();
+    let threads = std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
     let server = match mock_server::start(Config {
         pin_cores,
+        threads,
         ..Config::default()
     }) {
         Ok(s) => s,

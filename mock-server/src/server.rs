@@ -187,7 +187,11 @@ async fn serve(
         let stream = tokio::select! {
             biased;
             _ = &mut stopped => break,
-            accepted = listener.accept() => match accepted {
+            // Unconstrained: drain the accept queue before yielding to the connections. With
+            // tokio's cooperative budget, a burst of thousands of connects overflowed the
+            // kernel's queue (somaxconn) and the kernel's SYN-ACK retries then stalled a few
+            // connections for tens of seconds.
+            accepted = tokio::task::unconstrained(listener.accept()) => match accepted {
                 Ok((stream, _)) => stream,
                 Err(_) => {
                     // Out of descriptors or a connection aborted before accept: wait, go on.

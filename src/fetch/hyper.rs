@@ -78,7 +78,9 @@ where
         };
         let response = match client.get(uri).await {
             Ok(r) => r,
-            Err(e) if e.is_connect() => return Outcome::failed(ErrorKind::Connect, e),
+            Err(e) if e.is_connect() => {
+                return Outcome::failed(ErrorKind::Connect, super::describe(&e))
+            }
             Err(e) => return Outcome::failed(ErrorKind::Reset, e),
         };
         let status = response.status().as_u16();

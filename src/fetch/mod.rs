@@ -23,3 +23,12 @@ pub struct ClientConfig {
     /// Rounds of per-response processing after each body is read.
     pub cpu_work: u64,
 }
+
+/// An error's text, with what it means when the machine's limits caused it (EADDRNOTAVAIL,
+/// EMFILE), found anywhere in its source chain.
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    match crate::limits::io_kind(e).and_then(crate::limits::explain_connect) {
+        Some(hint) => format!("{e} ({hint})"),
+        None => e.to_string(),
+    }
+}

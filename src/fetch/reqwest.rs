@@ -47,7 +47,7 @@ fn classify_body(e: &reqwest::Error) -> ErrorKind {
 pub async fn get(client: &reqwest::Client, url: &str, cpu_work: u64) -> Outcome {
     let mut response = match client.get(url).send().await {
         Ok(r) => r,
-        Err(e) => return Outcome::failed(classify_send(&e), e),
+        Err(e) => return Outcome::failed(classify_send(&e), super::describe(&e)),
     };
     let status = response.status().as_u16();
     let mut digest = Digest::default();
@@ -64,7 +64,7 @@ pub async fn get(client: &reqwest::Client, url: &str, cpu_work: u64) -> Outcome 
 pub fn get_blocking(client: &reqwest::blocking::Client, url: &str, cpu_work: u64) -> Outcome {
     let mut response = match client.get(url).send() {
         Ok(r) => r,
-        Err(e) => return Outcome::failed(classify_send(&e), e),
+        Err(e) => return Outcome::failed(classify_send(&e), super::describe(&e)),
     };
     let status = response.status().as_u16();
     let mut digest = Digest::default();

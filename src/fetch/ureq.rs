@@ -47,7 +47,7 @@ fn classify_body(e: &io::Error) -> ErrorKind {
 pub fn get(agent: &ureq::Agent, url: &str, cpu_work: u64) -> Outcome {
     let mut response = match agent.get(url).call() {
         Ok(r) => r,
-        Err(e) => return Outcome::failed(classify_call(&e), e),
+        Err(e) => return Outcome::failed(classify_call(&e), super::describe(&e)),
     };
     let status = response.status().as_u16();
     let mut reader = response.body_mut().as_reader();

@@ -58,30 +58,31 @@ fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CriterionErro
     })
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, which: &str, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            if p.file_name().is_some_and(|n| n == "new") {
+            if p.file_name().is_some_and(|n| n == which) {
                 let b = p.join("benchmark.json");
                 if b.is_file() {
                     found.push(b);
                 }
             } else {
-                walk(&p, found);
+                walk(&p, which, found);
             }
         }
     }
 }
 
-/// Every benchmark's estimate under `dir` (criterion's output directory), by full id. A
-/// missing directory yields nothing; a present but unreadable file is an error naming it.
-pub fn read_all(dir: &Path) -> Result<BTreeMap<String, Estimate>, CriterionError> {
+/// Every benchmark's estimate under `dir` (criterion's output directory), by full id, from the
+/// latest run (`which = "new"`) or a saved baseline (`which` = its name). A missing directory
+/// yields nothing; a present but unreadable file is an error naming it.
+pub fn read_all(dir: &Path, which: &str) -> Result<BTreeMap<String, Estimate>, CriterionError> {
     let mut files = Vec::new();
-    walk(dir, &mut files);
+    walk(dir, which, &mut files);
     files.sort();
     let mut out = BTreeMap::new();
     for b in files {

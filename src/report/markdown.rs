@@ -41,10 +41,11 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(o, "# fanout-bench results\n");
     let _ = writeln!(
         o,
-        "Profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
+        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
          number below is in [`summary.json`](summary.json); times are criterion's median wall \
          time per batch with its 95% confidence interval; every timed batch was verified \
          response by response.\n",
+        super::text::date(s.run_started_unix),
         s.profile,
         c.cores,
         c.cpu_model,
@@ -130,6 +131,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         }
         let _ = writeln!(o);
     }
+    faults(&mut o, s);
     let rest: Vec<&String> = charts
         .iter()
         .filter(|c| !c.starts_with("charts/time-"))
@@ -165,4 +167,58 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         o.push_str(&cal.markdown());
     }
     o
+}
+
+/// Faults injected by the server against faults the client reported, per strategy: a fault
+/// counted as a success (or an error the server never caused) would show as lost (or extra).
+fn faults(o: &mut String, s: &Summary) {
+    // The client's name for each server fault.
+    const KINDS: [(&str, &str); 4] = [
+        ("status_500", "status_500"),
+        ("reset", "reset"),
+        ("stall", "timeout"),
+        ("truncated", "truncated"),
+    ];
+    for w in s.workloads() {
+        let cells: Vec<&Cell> = s
+            .cells
+            .iter()
+            .filter(|c| c.workload == w && !c.faults_injected.is_empty())
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "## Faults on {w}: injected by the server, detected by the client
+"
+        );
+        let _ = writeln!(
+            o,
+            "From the first metrics batch of each cell: the server's own counters against the \
+             errors each strategy returned, kind by kind (a stall must surface as a timeout).\n"
+        );
+        let _ = writeln!(
+            o,
+            "| strategy | requests | faults injected | faults detected | lost | extra |"
+        );
+        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|");
+        for c in cells {
+            let (mut injected, mut detected, mut lost, mut extra) = (0u64, 0u64, 0u64, 0u64);
+            for (server, client) in KINDS {
+                let i = c.faults_injected.get(server).copied().unwrap_or(0);
+                let d = c.errors.get(client).copied().unwrap_or(0) as u64;
+                injected += i;
+                detected += d;
+                lost += i.saturating_sub(d);
+                extra += d.saturating_sub(i);
+            }
+            let _ = writeln!(
+                o,
+                "| `{}` | {} | {injected} | {detected} | {lost} | {extra} |",
+                c.strategy, c.requests
+            );
+        }
+        let _ = writeln!(o);
+    }
 }

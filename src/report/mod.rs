@@ -7,6 +7,7 @@ pub mod charts;
 pub mod context;
 pub mod criterion;
 mod findings;
+pub mod history;
 pub mod html;
 pub mod markdown;
 pub mod summary;
@@ -50,8 +51,12 @@ pub enum ReportError {
     Fs(#[from] FsError),
     #[error(transparent)]
     Criterion(#[from] criterion::CriterionError),
-    #[error("{path}: not a bench record ({reason}); run `cargo bench` to make one")]
-    Record { path: PathBuf, reason: String },
+    #[error("{path}: not {what} ({reason})")]
+    Invalid {
+        path: PathBuf,
+        what: &'static str,
+        reason: String,
+    },
     #[error(
         "{path}: schema_version {found}, but this version reads {expected}; re-run `cargo bench`"
     )]
@@ -66,9 +71,27 @@ pub enum ReportError {
 
 /// Reads and checks the bench record.
 pub fn read_record(path: &Path) -> Result<RunRecord, ReportError> {
+    read_versioned(
+        path,
+        record::SCHEMA_VERSION,
+        "a bench record; run `cargo bench` to make one",
+    )
+}
+
+/// Reads and checks a `summary.json`.
+pub fn read_summary(path: &Path) -> Result<Summary, ReportError> {
+    read_versioned(path, summary::SCHEMA_VERSION, "a fanout summary.json")
+}
+
+fn read_versioned<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    expected: u32,
+    what: &'static str,
+) -> Result<T, ReportError> {
     let text = fsio::read(path)?;
-    let bad = |reason: String| ReportError::Record {
+    let bad = |reason: String| ReportError::Invalid {
         path: path.to_owned(),
+        what,
         reason,
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
@@ -76,11 +99,11 @@ pub fn read_record(path: &Path) -> Result<RunRecord, ReportError> {
         .get("schema_version")
         .and_then(|v| v.as_u64())
         .ok_or_else(|| bad("no schema_version".into()))?;
-    if found != u64::from(record::SCHEMA_VERSION) {
+    if found != u64::from(expected) {
         return Err(ReportError::Schema {
             path: path.to_owned(),
             found,
-            expected: record::SCHEMA_VERSION,
+            expected,
         });
     }
     serde_json::from_value(value).map_err(|e| bad(e.to_string()))
@@ -89,7 +112,7 @@ pub fn read_record(path: &Path) -> Result<RunRecord, ReportError> {
 /// Builds the summary from the inputs.
 pub fn summarize(inputs: &Inputs, now_unix: u64) -> Result<Summary, ReportError> {
     let record = read_record(&inputs.record)?;
-    let estimates = criterion::read_all(&inputs.criterion_dir)?;
+    let estimates = criterion::read_all(&inputs.criterion_dir, "new")?;
     let context = context::Context::of_this_machine(&inputs.workspace);
     Ok(Summary::build(&record, &estimates, context, now_unix))
 }
@@ -169,9 +192,49 @@ pub(crate) fn sweeps(s: &Summary) -> BTreeMap<String, Vec<String>> {
     groups
 }
 
-/// Renders every file of the report, by path relative to the output directory.
-pub fn render(s: &Summary) -> Result<BTreeMap<String, Vec<u8>>, ReportError> {
+/// One trend chart per workload over the recorded runs (oldest first), once there are two.
+fn trends(
+    s: &Summary,
+    runs: &[history::Run],
+    files: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), ChartError> {
+    if runs.len() < 2 {
+        return Ok(());
+    }
+    for w in s.workloads() {
+        let mut series = Vec::new();
+        for c in s.cells.iter().filter(|c| c.workload == w) {
+            let id = c.id();
+            let points: Vec<(f64, f64)> = runs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some(((i + 1) as f64, r.cells.get(&id)?.median_ns / 1e9)))
+                .collect();
+            if points.len() >= 2 {
+                series.push(Series {
+                    label: c.strategy.clone(),
+                    family: c.family.clone(),
+                    points,
+                });
+            }
+        }
+        if !series.is_empty() {
+            let title = format!("{w}: median wall time over {} recorded runs", runs.len());
+            let chart = charts::scaling(&title, "recorded run (oldest first)", false, &series)?;
+            files.insert(markdown::chart_name("trend", w), chart.into_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// Renders every file of the report, by path relative to the output directory; `runs` is the
+/// history of recorded runs to draw trends from.
+pub fn render(
+    s: &Summary,
+    runs: &[history::Run],
+) -> Result<BTreeMap<String, Vec<u8>>, ReportError> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    trends(s, runs, &mut files)?;
     for w in s.workloads() {
         files.insert(
             markdown::chart_name("time", w),
@@ -255,7 +318,8 @@ pub fn render(s: &Summary) -> Result<BTreeMap<String, Vec<u8>>, ReportError> {
             let title = format!("Wall time against N (workloads n*{suffix})");
             files.insert(
                 format!("charts/scaling{suffix}.svg"),
-                charts::scaling(&title, &series)?.into_bytes(),
+                charts::scaling(&title, "N, requests per batch (log scale)", true, &series)?
+                    .into_bytes(),
             );
         }
     }
@@ -274,10 +338,30 @@ pub fn render(s: &Summary) -> Result<BTreeMap<String, Vec<u8>>, ReportError> {
 }
 
 /// Generates the report into `out`: renders everything in memory, writes it to a temporary
-/// directory beside `out`, then moves each file into place and removes stale charts.
-pub fn generate(inputs: &Inputs, out: &Path, now_unix: u64) -> Result<Summary, ReportError> {
+/// directory beside `out`, then moves each file into place and removes stale charts. With
+/// `record`, this run is appended to `out/history.jsonl` (in the same all-or-nothing step).
+pub fn generate(
+    inputs: &Inputs,
+    out: &Path,
+    now_unix: u64,
+    record: bool,
+) -> Result<Summary, ReportError> {
     let summary = summarize(inputs, now_unix)?;
-    let files = render(&summary)?;
+    let history_path = out.join("history.jsonl");
+    let mut runs = history::read(&history_path)?;
+    if record {
+        let run = history::Run::of(&summary);
+        let text = history::appended(&runs, &run);
+        runs.push(run);
+        let mut files = render(&summary, &runs)?;
+        files.insert("history.jsonl".into(), text.into_bytes());
+        return install(out, files).map(|()| summary);
+    }
+    let files = render(&summary, &runs)?;
+    install(out, files).map(|()| summary)
+}
+
+fn install(out: &Path, files: BTreeMap<String, Vec<u8>>) -> Result<(), ReportError> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -285,7 +369,16 @@ pub fn generate(inputs: &Inputs, out: &Path, now_unix: u64) -> Result<Summary, R
     let name = out
         .file_name()
         .map_or("report".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+    let prefix = format!(".{name}.staging-");
+    // Staging left by a run that was killed: never moved into place, safe to remove.
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let staging = parent.join(format!("{prefix}{}", std::process::id()));
     let staged = (|| {
         for (rel, bytes) in &files {
             fsio::write_atomic(&staging.join(rel), bytes)?;
@@ -324,5 +417,5 @@ pub fn generate(inputs: &Inputs, out: &Path, now_unix: u64) -> Result<Summary, R
             }
         }
     }
-    Ok(summary)
+    Ok(())
 }

@@ -22,6 +22,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Summary {
     pub schema_version: u32,
     pub generated_unix: u64,
+    /// When the bench run started (the date the numbers were measured).
+    pub run_started_unix: u64,
     pub profile: String,
     pub server: String,
     pub context: Context,
@@ -160,6 +162,7 @@ impl Summary {
         Summary {
             schema_version: SCHEMA_VERSION,
             generated_unix,
+            run_started_unix: record.started_unix,
             profile: record.profile.clone(),
             server: record.server.clone(),
             context,
@@ -169,6 +172,58 @@ impl Summary {
                 .iter()
                 .map(|c| Cell::new(c, estimates.get(&format!("{}/{}", c.workload, c.strategy))))
                 .collect(),
+        }
+    }
+
+    /// A summary of criterion estimates alone (a saved criterion baseline): wall times only.
+    pub fn from_estimates(estimates: &BTreeMap<String, Estimate>, profile: &str) -> Summary {
+        let registry = crate::strategy::registry();
+        let cells = estimates
+            .iter()
+            .filter_map(|(id, e)| {
+                let (workload, strategy) = id.split_once('/')?;
+                let info = registry
+                    .iter()
+                    .find(|r| r.info.id == strategy)
+                    .map(|r| r.info);
+                Some(Cell {
+                    workload: workload.into(),
+                    strategy: strategy.into(),
+                    family: info.map_or("", |i| i.family.as_str()).into(),
+                    mirrors: info.map_or("", |i| i.mirrors).into(),
+                    status: "ok".into(),
+                    reason: None,
+                    requests: 0,
+                    bytes: 0,
+                    concurrency_limit: None,
+                    median_ns: Some(e.median_ns),
+                    ci_lower_ns: Some(e.lower_ns),
+                    ci_upper_ns: Some(e.upper_ns),
+                    floor_ns: 0,
+                    calibrated_floor_ns: None,
+                    ratio_to_floor: None,
+                    cpu_per_batch_ns: None,
+                    cpu_per_request_ns: None,
+                    context_switches: None,
+                    peak_threads_added: None,
+                    peak_rss_bytes: None,
+                    connections_cold: None,
+                    connections_warm: None,
+                    peak_in_flight: None,
+                    errors: BTreeMap::new(),
+                    faults_injected: BTreeMap::new(),
+                })
+            })
+            .collect();
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            generated_unix: 0,
+            run_started_unix: 0,
+            profile: profile.into(),
+            server: String::new(),
+            context: Context::default(),
+            calibration: None,
+            cells,
         }
     }
 

@@ -15,6 +15,7 @@ pub(super) const ENTRIES: &[Entry] = &[Entry {
                   silent slowdown",
         config: "current-thread tokio, one task per URL, one Agent",
         concurrency: Concurrency::One,
+        thread_per_request: false,
     },
     build: |s| {
         Ok(Box::new(BlockingInAsync {

@@ -19,6 +19,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config: "new multi-thread tokio + new reqwest Client per batch; no connection reuse \
                      across batches",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| Ok(Box::new(RuntimePerCall(s.client))),
     },
@@ -32,6 +33,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "asgiref `async_to_sync` with one event loop per process",
             config: "one multi-thread tokio runtime, one reqwest Client, reused by every call",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(SharedRuntime {

@@ -29,6 +29,7 @@ pub(super) const ENTRIES: &[Entry] = &[
                 "`asyncio.gather(*(session.get(u) for u in urls))` with one `aiohttp.ClientSession`",
             config: "multi-thread tokio (one worker per core), one reqwest Client, unbounded pool",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(Reqwest {
@@ -47,6 +48,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "asyncio's own single-threaded event loop with `gather`",
             config: "current-thread tokio, one reqwest Client",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(Reqwest {
@@ -65,6 +67,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "`asyncio.create_task(...)` per URL, then await them all",
             config: "multi-thread tokio (requests run on the workers), one reqwest Client",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(Reqwest {
@@ -83,6 +86,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "gather limited by `asyncio.Semaphore(K)`",
             config: "multi-thread tokio, one reqwest Client, K = the workload's concurrency",
             concurrency: Concurrency::K,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(Reqwest {
@@ -103,6 +107,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config:
                 "multi-thread tokio, hyper-util legacy Client (keep-alive, pool of N), TCP_NODELAY",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(TokioHyper {
@@ -123,6 +128,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config: "async-std's global runtime (one worker per core), hyper-util legacy Client, \
                      async-io timer",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(AsyncStdHyper {
@@ -145,6 +151,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config: "a smol Executor run by one thread per core, hyper-util legacy Client via \
                      smol-hyper, async-io timer",
             concurrency: Concurrency::All,
+            thread_per_request: false,
         },
         build: |s| SmolHyper::new(s).map(|b| Box::new(b) as Box<dyn Strategy>),
     },

@@ -115,6 +115,8 @@ pub struct Info {
     pub config: &'static str,
     /// How many requests it can have in flight.
     pub concurrency: Concurrency,
+    /// Whether it starts one OS thread per request (so N is bounded by the thread limit).
+    pub thread_per_request: bool,
 }
 
 /// What a strategy is built with, from the workload.
@@ -174,10 +176,35 @@ pub struct Entry {
 impl Entry {
     /// Sets the strategy up (runtimes, clients, pools) for these settings.
     pub fn build(&self, settings: &Settings) -> Result<Box<dyn Strategy>, BuildError> {
-        (self.build)(settings).map_err(|reason| BuildError {
+        let built = (self.build)(settings).map_err(|reason| BuildError {
             id: self.info.id,
             reason,
+        })?;
+        Ok(match slowdown(self.info.id) {
+            Some(delay) => Box::new(Slowed(built, delay)),
+            None => built,
         })
+    }
+}
+
+/// The test-only switch that makes one strategy slower on purpose, so a test can check that
+/// `fanout compare` flags a real regression: `FANOUT_TEST_SLOWDOWN=ID:MS` adds MS milliseconds
+/// to every batch of strategy ID. Never set it for a published run.
+pub const SLOWDOWN_ENV: &str = "FANOUT_TEST_SLOWDOWN";
+
+fn slowdown(id: &str) -> Option<Duration> {
+    let v = std::env::var(SLOWDOWN_ENV).ok()?;
+    let (target, ms) = v.rsplit_once(':')?;
+    let ms: u64 = ms.parse().ok()?;
+    (target == id).then(|| Duration::from_millis(ms))
+}
+
+struct Slowed(Box<dyn Strategy>, Duration);
+
+impl Strategy for Slowed {
+    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+        std::thread::sleep(self.1);
+        self.0.run(requests)
     }
 }
 

@@ -20,6 +20,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config:
                 "multi-thread tokio; blocking pool raised to at least N threads so it does not cap",
             concurrency: Concurrency::All,
+            thread_per_request: true,
         },
         build: |s| {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -44,6 +45,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config: "async-std's global runtime; its blocking pool is the `blocking` crate's \
                      (at most BLOCKING_MAX_THREADS, default 500)",
             concurrency: Concurrency::BlockingPool,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(AsyncStdSpawnBlocking {
@@ -61,6 +63,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             config: "smol::block_on; the `blocking` crate's pool (at most BLOCKING_MAX_THREADS, \
                      default 500)",
             concurrency: Concurrency::BlockingPool,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(SmolUnblock {
@@ -78,6 +81,7 @@ pub(super) const ENTRIES: &[Entry] = &[
                       serialises every call on one thread",
             config: "multi-thread tokio; one worker thread with a queue; one Agent",
             concurrency: Concurrency::One,
+            thread_per_request: false,
         },
         build: |s| {
             let runtime = super::tokio_multi_thread()?;

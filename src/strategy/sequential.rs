@@ -14,6 +14,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "`requests.Session()` in a for loop",
             config: "one Agent, keep-alive, idle pool of N",
             concurrency: Concurrency::One,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(Ureq(
@@ -31,6 +32,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "`requests` in a loop, through a hidden sync-to-async bridge",
             config: "one blocking Client (its own runtime thread inside), keep-alive",
             concurrency: Concurrency::One,
+            thread_per_request: false,
         },
         build: |s| {
             let client = fetch::reqwest::blocking_client(&s.client).map_err(|e| e.to_string())?;
@@ -45,6 +47,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "`for url in urls: await session.get(url)`: forgetting to gather",
             config: "multi-thread tokio (one worker per core), one reqwest Client",
             concurrency: Concurrency::One,
+            thread_per_request: false,
         },
         build: |s| {
             let runtime = super::tokio_multi_thread()?;

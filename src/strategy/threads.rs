@@ -15,6 +15,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "`threading.Thread(target=fetch)` per URL, then `join()`",
             config: "N threads (default stack), one Agent with an idle pool of N",
             concurrency: Concurrency::All,
+            thread_per_request: true,
         },
         build: |s| {
             Ok(Box::new(ThreadPerUrl(
@@ -32,6 +33,7 @@ pub(super) const ENTRIES: &[Entry] = &[
                 "a pool sized for CPU work used for I/O, e.g. `ProcessPoolExecutor()` defaults",
             config: "rayon's global pool: one thread per core, one Agent",
             concurrency: Concurrency::Cores,
+            thread_per_request: false,
         },
         build: |s| {
             Ok(Box::new(RayonDefault(
@@ -48,6 +50,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             mirrors: "`ThreadPoolExecutor(max_workers=K).map(fetch, urls)`",
             config: "a dedicated rayon pool of K threads (the workload's concurrency), one Agent",
             concurrency: Concurrency::K,
+            thread_per_request: false,
         },
         build: |s| {
             let pool = rayon::ThreadPoolBuilder::new()

@@ -1,4 +1,5 @@
-//! Wall time against N for each strategy, log-log, for a profile that sweeps N.
+//! One line per strategy, median wall time on a log axis: against N (log) for a profile that
+//! sweeps N, or against the run number for the history of recorded runs.
 
 use super::{chart_err, family_color, fmt_value, ChartError, FONT, WIDTH};
 use plotters::prelude::*;
@@ -10,17 +11,23 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// Draws the series on log10 axes.
-pub fn scaling(title: &str, series: &[Series]) -> Result<String, ChartError> {
+/// Draws the series; y is log10, x is log10 when `x_log`.
+pub fn scaling(
+    title: &str,
+    x_desc: &str,
+    x_log: bool,
+    series: &[Series],
+) -> Result<String, ChartError> {
     let err = chart_err(title);
+    let tx = |n: f64| if x_log { n.log10() } else { n };
     let pts = || {
         series
             .iter()
             .flat_map(|s| s.points.iter())
             .filter(|(n, t)| *n > 0.0 && *t > 0.0)
     };
-    let (x0, x1) = pts().fold((f64::MAX, 0.0f64), |(a, b), (n, _)| {
-        (a.min(n.log10()), b.max(n.log10()))
+    let (x0, x1) = pts().fold((f64::MAX, f64::MIN), |(a, b), (n, _)| {
+        (a.min(tx(*n)), b.max(tx(*n)))
     });
     let (y0, y1) = pts().fold((f64::MAX, f64::MIN), |(a, b), (_, t)| {
         (a.min(t.log10()), b.max(t.log10()))
@@ -55,9 +62,9 @@ pub fn scaling(title: &str, series: &[Series]) -> Result<String, ChartError> {
             .configure_mesh()
             .x_labels((xb - xa) as usize + 1)
             .y_labels((yb - ya) as usize + 1)
-            .x_desc("N, requests per batch (log scale)")
+            .x_desc(x_desc)
             .y_desc("median wall time per batch, ms (log scale)")
-            .x_label_formatter(&|v| fmt_value(10f64.powf(*v)))
+            .x_label_formatter(&|v| fmt_value(if x_log { 10f64.powf(*v) } else { *v }))
             .y_label_formatter(&|v| fmt_value(10f64.powf(*v) * 1000.0))
             .draw()
             .map_err(|e| err(&e))?;
@@ -88,7 +95,7 @@ pub fn scaling(title: &str, series: &[Series]) -> Result<String, ChartError> {
                 .points
                 .iter()
                 .filter(|(n, t)| *n > 0.0 && *t > 0.0)
-                .map(|(n, t)| (n.log10(), t.log10()))
+                .map(|(n, t)| (tx(*n), t.log10()))
                 .collect();
             chart
                 .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))

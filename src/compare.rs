@@ -1,0 +1,229 @@
+//! Baseline against current, cell by cell, with verdicts that ignore noise: a change is a
+//! regression only when it exceeds the threshold **and** the two confidence intervals do not
+//! overlap. Absolute times move between machines, so the same comparison can be made on the
+//! ratio to the calibrated floor (or the ideal floor where no calibration was recorded), or on
+//! the ratio to a reference strategy of the same run.
+
+use crate::report::summary::{Cell, Summary};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What the comparison gates on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Median wall time per batch.
+    Wall,
+    /// Median over the calibrated floor (else the ideal floor): comparable across machines.
+    FloorRatio,
+    /// Median over the median of a reference strategy on the same workload.
+    Relative(String),
+    /// Client CPU per batch (no interval: the threshold alone decides).
+    Cpu,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Improved,
+    Regressed,
+    Unchanged,
+    Noise,
+    Added,
+    Removed,
+    /// Present on both sides but without a value on one (skipped, failed, missing).
+    Unmeasured,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Improved => "improved",
+            Verdict::Regressed => "REGRESSED",
+            Verdict::Unchanged => "unchanged",
+            Verdict::Noise => "noise",
+            Verdict::Added => "added",
+            Verdict::Removed => "removed",
+            Verdict::Unmeasured => "unmeasured",
+        }
+    }
+}
+
+/// A value with its interval (equal bounds when there is none).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Value {
+    pub point: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
+    /// (new - old) / old, in percent.
+    pub change_pct: Option<f64>,
+    pub verdict: Verdict,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    pub metric: String,
+    pub threshold_pct: f64,
+    pub rows: Vec<Row>,
+}
+
+impl Comparison {
+    pub fn regressions(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Regressed)
+            .count()
+    }
+}
+
+fn metric_name(m: &Metric) -> String {
+    match m {
+        Metric::Wall => "wall time per batch".into(),
+        Metric::FloorRatio => "ratio to the floor".into(),
+        Metric::Relative(r) => format!("ratio to {r}"),
+        Metric::Cpu => "client CPU per batch".into(),
+    }
+}
+
+fn value(s: &Summary, c: &Cell, m: &Metric) -> Option<Value> {
+    let (point, lower, upper) = (c.median_ns?, c.ci_lower_ns?, c.ci_upper_ns?);
+    let scale = match m {
+        Metric::Wall => 1.0,
+        Metric::FloorRatio => c
+            .calibrated_floor_ns
+            .filter(|f| *f > 0)
+            .unwrap_or(c.floor_ns) as f64,
+        Metric::Relative(r) => s.cell(&c.workload, r)?.median_ns?,
+        Metric::Cpu => {
+            let cpu = c.cpu_per_batch_ns? as f64;
+            return Some(Value {
+                point: cpu,
+                lower: cpu,
+                upper: cpu,
+            });
+        }
+    };
+    (scale > 0.0).then(|| Value {
+        point: point / scale,
+        lower: lower / scale,
+        upper: upper / scale,
+    })
+}
+
+/// The verdict for one pair of values.
+pub fn verdict(old: Value, new: Value, threshold: f64) -> Verdict {
+    let change = (new.point - old.point) / old.point;
+    if change.abs() < threshold {
+        Verdict::Unchanged
+    } else if new.lower <= old.upper && old.lower <= new.upper {
+        Verdict::Noise
+    } else if change > 0.0 {
+        Verdict::Regressed
+    } else {
+        Verdict::Improved
+    }
+}
+
+/// Compares every cell of `base` and `current` (by `workload/strategy`).
+pub fn compare(base: &Summary, current: &Summary, metric: &Metric, threshold: f64) -> Comparison {
+    let mut ids: Vec<String> = base.cells.iter().map(Cell::id).collect();
+    for c in &current.cells {
+        if !ids.contains(&c.id()) {
+            ids.push(c.id());
+        }
+    }
+    let find = |s: &'_ Summary, id: &str| s.cells.iter().find(|c| c.id() == id).cloned();
+    let rows = ids
+        .into_iter()
+        .map(|id| {
+            let (a, b) = (find(base, &id), find(current, &id));
+            let old = a.as_ref().and_then(|c| value(base, c, metric));
+            let new = b.as_ref().and_then(|c| value(current, c, metric));
+            let verdict = match (&a, &b, old, new) {
+                (None, _, _, _) => Verdict::Added,
+                (_, None, _, _) => Verdict::Removed,
+                (_, _, Some(o), Some(n)) if o.point > 0.0 => verdict(o, n, threshold),
+                _ => Verdict::Unmeasured,
+            };
+            let change_pct = old
+                .zip(new)
+                .filter(|(o, _)| o.point > 0.0)
+                .map(|(o, n)| (n.point / o.point - 1.0) * 100.0);
+            Row {
+                id,
+                old,
+                new,
+                change_pct,
+                verdict,
+            }
+        })
+        .collect();
+    Comparison {
+        metric: metric_name(metric),
+        threshold_pct: threshold * 100.0,
+        rows,
+    }
+}
+
+fn fmt(v: Option<Value>, metric: &str) -> String {
+    match v {
+        None => "-".into(),
+        Some(v) if metric.starts_with("wall") || metric.starts_with("client") => {
+            format!("{:.3} ms", v.point / 1e6)
+        }
+        Some(v) => format!("{:.3}", v.point),
+    }
+}
+
+impl Comparison {
+    /// A plain-text table for a terminal.
+    pub fn table(&self) -> String {
+        let mut o = format!(
+            "Comparing {} (regression: over {:.0}% and confidence intervals apart)\n\n{:<56} {:>14} {:>14} {:>9}  verdict\n",
+            self.metric, self.threshold_pct, "cell", "baseline", "current", "change"
+        );
+        for r in &self.rows {
+            let _ = writeln!(
+                o,
+                "{:<56} {:>14} {:>14} {:>9}  {}",
+                r.id,
+                fmt(r.old, &self.metric),
+                fmt(r.new, &self.metric),
+                r.change_pct.map_or("-".into(), |c| format!("{c:+.1}%")),
+                r.verdict.as_str()
+            );
+        }
+        let _ = writeln!(o, "\n{} regression(s)", self.regressions());
+        o
+    }
+
+    /// A Markdown table for a pull-request comment.
+    pub fn markdown(&self) -> String {
+        let mut o = format!(
+            "### fanout-bench: {} regression(s)\n\nMetric: {}; a change counts when it is over {:.0}% and the confidence intervals do not overlap.\n\n| cell | baseline | current | change | verdict |\n|---|---:|---:|---:|---|\n",
+            self.regressions(), self.metric, self.threshold_pct
+        );
+        for r in &self.rows {
+            let _ = writeln!(
+                o,
+                "| `{}` | {} | {} | {} | {} |",
+                r.id,
+                fmt(r.old, &self.metric),
+                fmt(r.new, &self.metric),
+                r.change_pct.map_or("-".into(), |c| format!("{c:+.1}%")),
+                if r.verdict == Verdict::Regressed {
+                    "**regressed**"
+                } else {
+                    r.verdict.as_str()
+                }
+            );
+        }
+        o
+    }
+}

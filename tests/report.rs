@@ -1,0 +1,272 @@
+//! The report, generated from a fixture made by a real bench run (tests/fixtures/run: the
+//! criterion estimates and the bench record of tests/fixtures/profile.toml; one cell's status
+//! was edited to `failed` to cover that case).
+
+use fanout_bench::report::{self, Inputs};
+use std::path::{Path, PathBuf};
+
+fn fixture() -> Inputs {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run");
+    Inputs {
+        criterion_dir: dir.join("criterion"),
+        record: dir.join("metrics.json"),
+        workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    }
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fanout-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn median_from_fixture(workload: &str, strategy: &str) -> f64 {
+    let path = fixture()
+        .criterion_dir
+        .join(workload)
+        .join(strategy.replace('/', "_"))
+        .join("new/estimates.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["median"]["point_estimate"].as_f64().unwrap()
+}
+
+#[test]
+fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
+    let out = temp("full");
+    let summary = report::generate(&fixture(), &out, 1_700_000_000, false).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    let cells = json["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 10);
+    let count = |s: &str| cells.iter().filter(|c| c["status"] == s).count();
+    assert_eq!((count("ok"), count("skipped"), count("failed")), (5, 4, 1));
+    for c in cells {
+        let has_time = !c["median_ns"].is_null();
+        assert_eq!(
+            has_time,
+            c["status"] == "ok",
+            "only verified cells publish a time: {c}"
+        );
+        if has_time {
+            let (w, s) = (
+                c["workload"].as_str().unwrap(),
+                c["strategy"].as_str().unwrap(),
+            );
+            assert_eq!(c["median_ns"].as_f64().unwrap(), median_from_fixture(w, s));
+            let ratio = c["ratio_to_floor"].as_f64().unwrap();
+            assert!(
+                (ratio - c["median_ns"].as_f64().unwrap() / c["floor_ns"].as_f64().unwrap()).abs()
+                    < 1e-9
+            );
+        }
+    }
+
+    let md = std::fs::read_to_string(out.join("README.md")).unwrap();
+    // The winner of each workload is the fastest verified cell, named in the first table.
+    for w in ["fix-n20", "fix-n40"] {
+        let winner = summary.ranked(w)[0];
+        assert_eq!(winner.status, "ok");
+        let best = summary
+            .cells
+            .iter()
+            .filter(|c| c.workload == w && c.status == "ok")
+            .map(|c| c.median_ns.unwrap())
+            .fold(f64::MAX, f64::min);
+        assert_eq!(winner.median_ns, Some(best));
+        assert!(
+            md.contains(&format!(
+                "| {w} | {} | `{}` |",
+                winner.requests, winner.strategy
+            )),
+            "{md}"
+        );
+    }
+    assert!(
+        md.contains("| `sequential/ureq` | - | n/a |"),
+        "skipped cells are listed"
+    );
+    assert!(md.contains("skipped: its ideal floor is 0.20 s a batch"));
+    assert!(md.contains("failed: edited in this fixture"));
+    let answer = md.find("## Which strategy for N URLs?").unwrap();
+    assert!(answer < md.find("## Findings").unwrap());
+    assert!(md.contains("](charts/time-fix-n20.svg)"));
+
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<figure class=\"chart\" data-chart=\"charts/time-fix-n20.svg\"><svg"));
+    assert!(
+        [
+            "src=\"http",
+            "href=\"http",
+            "url(http",
+            "<link",
+            "<script src"
+        ]
+        .iter()
+        .all(|needle| !html.contains(needle)),
+        "the page must need no network"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn every_chart_is_well_formed_svg_with_a_drawing() {
+    let out = temp("charts");
+    report::generate(&fixture(), &out, 1, false).unwrap();
+    let mut n = 0;
+    for e in std::fs::read_dir(out.join("charts")).unwrap() {
+        let path = e.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc =
+            roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg", "{}", path.display());
+        let filled = doc
+            .descendants()
+            .filter(|d| d.has_tag_name("rect"))
+            .filter(|d| {
+                d.attribute("width")
+                    .and_then(|w| w.parse::<f64>().ok())
+                    .is_some_and(|w| w > 1.0)
+            })
+            .count();
+        let texts = doc.descendants().filter(|d| d.has_tag_name("text")).count();
+        assert!(
+            filled >= 3 && texts >= 5,
+            "{} looks empty ({filled} rects, {texts} texts)",
+            path.display()
+        );
+        n += 1;
+    }
+    // time, cpu and connections per workload, and the heat map.
+    assert_eq!(n, 2 * 3 + 1);
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn the_same_inputs_give_the_same_files() {
+    let (a, b) = (temp("det-a"), temp("det-b"));
+    report::generate(&fixture(), &a, 42, false).unwrap();
+    report::generate(&fixture(), &b, 42, false).unwrap();
+    for rel in [
+        "summary.json",
+        "README.md",
+        "index.html",
+        "charts/efficiency.svg",
+        "charts/time-fix-n40.svg",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(rel)).unwrap(),
+            std::fs::read(b.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    std::fs::remove_dir_all(a).unwrap();
+    std::fs::remove_dir_all(b).unwrap();
+}
+
+/// Generates into an output directory that already holds a report, from broken inputs: the
+/// error names the file and the old report is untouched.
+fn refused(name: &str, inputs: Inputs, wants: &[&str]) {
+    let out = temp(name);
+    std::fs::write(out.join("README.md"), "the previous report").unwrap();
+    let err = report::generate(&inputs, &out, 1, false)
+        .unwrap_err()
+        .to_string();
+    for want in wants {
+        assert!(err.contains(want), "{err:?} lacks {want:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "the previous report"
+    );
+    let entries: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert_eq!(entries.len(), 1, "nothing else was written");
+    let parent = out.parent().unwrap();
+    let staging = std::fs::read_dir(parent).unwrap().flatten().any(|e| {
+        e.file_name().to_string_lossy().starts_with(&format!(
+            ".{}.staging",
+            out.file_name().unwrap().to_string_lossy()
+        ))
+    });
+    assert!(!staging, "the staging directory was left behind");
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn bad_inputs_name_the_file_and_leave_the_previous_report() {
+    let dir = temp("inputs");
+    let missing = Inputs {
+        record: dir.join("nope.json"),
+        ..fixture()
+    };
+    refused("missing", missing, &["nope.json"]);
+
+    let text = std::fs::read_to_string(fixture().record).unwrap();
+    std::fs::write(dir.join("cut.json"), &text[..text.len() / 2]).unwrap();
+    refused(
+        "cut",
+        Inputs {
+            record: dir.join("cut.json"),
+            ..fixture()
+        },
+        &["cut.json", "not a bench record"],
+    );
+
+    std::fs::write(
+        dir.join("v9.json"),
+        text.replacen("\"schema_version\": 1", "\"schema_version\": 9", 1),
+    )
+    .unwrap();
+    refused(
+        "schema",
+        Inputs {
+            record: dir.join("v9.json"),
+            ..fixture()
+        },
+        &["v9.json", "schema_version 9"],
+    );
+
+    let crit = dir.join("criterion/w/s/new");
+    std::fs::create_dir_all(&crit).unwrap();
+    std::fs::write(crit.join("benchmark.json"), "{\"full_id\": \"w/s\"}").unwrap();
+    std::fs::write(crit.join("estimates.json"), "{\"mean\": ").unwrap();
+    refused(
+        "estimates",
+        Inputs {
+            criterion_dir: dir.join("criterion"),
+            ..fixture()
+        },
+        &["estimates.json", "not criterion's format"],
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn recorded_runs_build_a_history_and_trend_charts() {
+    let out = temp("history");
+    report::generate(&fixture(), &out, 10, true).unwrap();
+    assert!(
+        !out.join("charts/trend-fix-n20.svg").exists(),
+        "one run draws no trend"
+    );
+    report::generate(&fixture(), &out, 20, true).unwrap();
+    let text = std::fs::read_to_string(out.join("history.jsonl")).unwrap();
+    let runs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1]["generated_unix"], 20);
+    assert_eq!(runs[0]["cells"].as_object().unwrap().len(), 5);
+    assert!(out.join("charts/trend-fix-n20.svg").exists());
+    // Without --record the history is read, not extended.
+    report::generate(&fixture(), &out, 30, false).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out.join("history.jsonl")).unwrap(),
+        text
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
