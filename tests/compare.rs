@@ -1,22 +1,14 @@
 //! `fanout compare` on crafted pairs of summaries (made from the report fixture): regressions
 //! are flagged only when real, noise is recognized, and bad input exits 2 naming the file.
 
+mod common;
+
 use fanout_bench::compare::{compare, Metric, Verdict};
-use fanout_bench::report::{self, summary::Summary, Inputs};
-use std::path::{Path, PathBuf};
+use fanout_bench::report::summary::Summary;
 use std::process::Command;
 
 fn base() -> Summary {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run");
-    report::summarize(
-        &Inputs {
-            criterion_dir: dir.join("criterion"),
-            record: dir.join("metrics.json"),
-            workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-        },
-        1,
-    )
-    .unwrap()
+    common::summary()
 }
 
 const CELL: &str = "fix-n20/gather/tokio-hyper";

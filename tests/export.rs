@@ -1,22 +1,10 @@
 //! Each exporter against the exact shape its consumer documents.
 
-use fanout_bench::export;
-use fanout_bench::report::{self, Inputs};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+mod common;
 
-fn summary() -> fanout_bench::report::summary::Summary {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run");
-    report::summarize(
-        &Inputs {
-            criterion_dir: dir.join("criterion"),
-            record: dir.join("metrics.json"),
-            workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-        },
-        1,
-    )
-    .unwrap()
-}
+use common::summary;
+use fanout_bench::export;
+use serde_json::Value;
 
 #[test]
 fn bencher_metric_format_is_keyed_by_benchmark_then_measure() {

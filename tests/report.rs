@@ -2,17 +2,11 @@
 //! criterion estimates and the bench record of tests/fixtures/profile.toml; one cell's status
 //! was edited to `failed` to cover that case).
 
-use fanout_bench::report::{self, Inputs};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn fixture() -> Inputs {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run");
-    Inputs {
-        criterion_dir: dir.join("criterion"),
-        record: dir.join("metrics.json"),
-        workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-    }
-}
+use common::fixture;
+use fanout_bench::report::{self, Inputs};
+use std::path::PathBuf;
 
 fn temp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("fanout-report-{name}-{}", std::process::id()));

@@ -288,3 +288,16 @@ fn a_missing_file_is_named() {
         .to_string();
     assert!(err.contains("no/such/profile.toml"), "{err}");
 }
+
+#[test]
+fn workload_selectors_that_match_nothing_list_what_exists() {
+    let file = parse(&format!("{BASE}{}", BASE.replace("\"w\"", "\"other\""))).unwrap();
+    let err = fanout_bench::profile::select(&file, "nope*")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"nope*\"") && err.contains("w, other"),
+        "{err}"
+    );
+    assert_eq!(fanout_bench::profile::select(&file, "o*").unwrap().len(), 1);
+}

@@ -30,11 +30,7 @@ fn med(c: &Cell) -> f64 {
 pub fn winners(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     for w in s.workloads() {
-        let ranked: Vec<&Cell> = s
-            .ranked(w)
-            .into_iter()
-            .filter(|c| c.median_ns.is_some())
-            .collect();
+        let ranked = s.measured(w);
         let Some(first) = ranked.first() else {
             out.push(format!("**{w}**: no strategy was measured."));
             continue;
@@ -183,9 +179,9 @@ pub fn choices(s: &Summary) -> Vec<String> {
             .iter()
             .filter_map(|c| {
                 let g = s
-                    .ranked(&c.workload)
+                    .measured(&c.workload)
                     .into_iter()
-                    .find(|g| g.family == "gather" && g.median_ns.is_some())?;
+                    .find(|g| g.family == "gather")?;
                 Some(format!(
                     "{} at N = {} (`{}`)",
                     ms(med(g)),

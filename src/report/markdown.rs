@@ -41,7 +41,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(o, "# fanout-bench results\n");
     let _ = writeln!(
         o,
-        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
+        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, report generated at commit `{}`, mock server in a {} process. Every \
          number below is in [`summary.json`](summary.json); times are criterion's median wall \
          time per batch with its 95% confidence interval; every timed batch was verified \
          response by response.\n",
@@ -54,6 +54,23 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         c.git_commit,
         s.server.trim_end_matches("-process")
     );
+    if !s.not_run.is_empty() {
+        let shown: Vec<String> = s
+            .not_run
+            .iter()
+            .take(12)
+            .map(|id| format!("`{id}`"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "**Partial run**: {} cells of profile `{}` were not run in this pass (a filtered \
+             `cargo bench`): {}{}.\n",
+            s.not_run.len(),
+            s.profile,
+            shown.join(", "),
+            if s.not_run.len() > 12 { ", ..." } else { "" }
+        );
+    }
     let _ = writeln!(o, "## Which strategy for N URLs?\n");
     let _ = writeln!(
         o,
@@ -61,11 +78,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     );
     let _ = writeln!(o, "|---|---:|---|---:|---:|---:|---|");
     for w in s.workloads() {
-        let ranked: Vec<&Cell> = s
-            .ranked(w)
-            .into_iter()
-            .filter(|c| c.median_ns.is_some())
-            .collect();
+        let ranked = s.measured(w);
         let Some(first) = ranked.first() else {
             continue;
         };

@@ -29,6 +29,10 @@ pub struct Summary {
     pub context: Context,
     pub calibration: Option<Calibration>,
     pub cells: Vec<Cell>,
+    /// Cells of the profile (every workload x every strategy) that this run did not include,
+    /// e.g. after a criterion filter.
+    #[serde(default)]
+    pub not_run: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,6 +155,29 @@ impl Cell {
     }
 }
 
+/// The cells of the record's profile that the record lacks (none if the profile is unknown).
+fn not_run(record: &RunRecord) -> Vec<String> {
+    let Ok(profile) = crate::profile::load(&record.profile) else {
+        return Vec::new();
+    };
+    let have: std::collections::HashSet<String> = record
+        .cells
+        .iter()
+        .map(|c| format!("{}/{}", c.workload, c.strategy))
+        .collect();
+    let strategies = crate::strategy::registry();
+    profile
+        .workload
+        .iter()
+        .flat_map(|w| {
+            strategies
+                .iter()
+                .map(move |e| format!("{}/{}", w.name, e.info.id))
+        })
+        .filter(|id| !have.contains(id))
+        .collect()
+}
+
 impl Summary {
     /// Joins a bench record and criterion's estimates (keyed by `workload/strategy`).
     pub fn build(
@@ -172,6 +199,7 @@ impl Summary {
                 .iter()
                 .map(|c| Cell::new(c, estimates.get(&format!("{}/{}", c.workload, c.strategy))))
                 .collect(),
+            not_run: not_run(record),
         }
     }
 
@@ -224,6 +252,7 @@ impl Summary {
             context: Context::default(),
             calibration: None,
             cells,
+            not_run: Vec::new(),
         }
     }
 
@@ -252,6 +281,14 @@ impl Summary {
             (None, None) => std::cmp::Ordering::Equal,
         });
         v
+    }
+
+    /// The measured cells of one workload, fastest first.
+    pub fn measured(&self, workload: &str) -> Vec<&Cell> {
+        self.ranked(workload)
+            .into_iter()
+            .filter(|c| c.median_ns.is_some())
+            .collect()
     }
 
     /// One cell.

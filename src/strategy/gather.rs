@@ -31,14 +31,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             concurrency: Concurrency::All,
             thread_per_request: false,
         },
-        build: |s| {
-            Ok(Box::new(Reqwest {
-                runtime: super::tokio_multi_thread()?,
-                client: fetch::reqwest::client(&s.client).map_err(|e| e.to_string())?,
-                cpu_work: s.client.cpu_work,
-                mode: Mode::JoinAll,
-            }))
-        },
+        build: |s| reqwest(s, super::tokio_multi_thread(), Mode::JoinAll),
     },
     Entry {
         info: Info {
@@ -50,14 +43,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             concurrency: Concurrency::All,
             thread_per_request: false,
         },
-        build: |s| {
-            Ok(Box::new(Reqwest {
-                runtime: super::tokio_current_thread()?,
-                client: fetch::reqwest::client(&s.client).map_err(|e| e.to_string())?,
-                cpu_work: s.client.cpu_work,
-                mode: Mode::JoinAll,
-            }))
-        },
+        build: |s| reqwest(s, super::tokio_current_thread(), Mode::JoinAll),
     },
     Entry {
         info: Info {
@@ -69,14 +55,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             concurrency: Concurrency::All,
             thread_per_request: false,
         },
-        build: |s| {
-            Ok(Box::new(Reqwest {
-                runtime: super::tokio_multi_thread()?,
-                client: fetch::reqwest::client(&s.client).map_err(|e| e.to_string())?,
-                cpu_work: s.client.cpu_work,
-                mode: Mode::JoinSet,
-            }))
-        },
+        build: |s| reqwest(s, super::tokio_multi_thread(), Mode::JoinSet),
     },
     Entry {
         info: Info {
@@ -88,14 +67,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             concurrency: Concurrency::K,
             thread_per_request: false,
         },
-        build: |s| {
-            Ok(Box::new(Reqwest {
-                runtime: super::tokio_multi_thread()?,
-                client: fetch::reqwest::client(&s.client).map_err(|e| e.to_string())?,
-                cpu_work: s.client.cpu_work,
-                mode: Mode::BufferUnordered(s.k),
-            }))
-        },
+        build: |s| reqwest(s, super::tokio_multi_thread(), Mode::BufferUnordered(s.k)),
     },
     Entry {
         info: Info {
@@ -156,6 +128,20 @@ pub(super) const ENTRIES: &[Entry] = &[
         build: |s| SmolHyper::new(s).map(|b| Box::new(b) as Box<dyn Strategy>),
     },
 ];
+
+/// A reqwest strategy on the given runtime, polling the requests as `mode` says.
+fn reqwest(
+    s: &super::Settings,
+    runtime: Result<tokio::runtime::Runtime, String>,
+    mode: Mode,
+) -> Result<Box<dyn Strategy>, String> {
+    Ok(Box::new(Reqwest {
+        runtime: runtime?,
+        client: fetch::reqwest::client(&s.client).map_err(|e| e.to_string())?,
+        cpu_work: s.client.cpu_work,
+        mode,
+    }))
+}
 
 enum Mode {
     JoinAll,
