@@ -23,17 +23,12 @@ pub struct Batch {
 impl Batch {
     /// Outcomes counted by class (`ok`, `status_500`, `reset`, ...).
     pub fn classes(&self) -> BTreeMap<String, usize> {
-        count_classes(&self.outcomes)
+        let mut m = BTreeMap::new();
+        for o in &self.outcomes {
+            *m.entry(o.class().to_string()).or_insert(0) += 1;
+        }
+        m
     }
-}
-
-/// Outcomes counted by class.
-pub fn count_classes(outcomes: &[Outcome]) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for o in outcomes {
-        *m.entry(o.class().to_string()).or_insert(0) += 1;
-    }
-    m
 }
 
 /// Requests that did not come back as a 200.

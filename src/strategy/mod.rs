@@ -141,19 +141,6 @@ impl Settings {
             requests: w.requests,
         }
     }
-
-    /// Settings for an ad-hoc batch of `requests` URLs.
-    pub fn new(requests: usize, timeout: Duration, k: usize) -> Settings {
-        Settings {
-            client: ClientConfig {
-                timeout,
-                idle_per_host: requests.max(1),
-                cpu_work: 0,
-            },
-            k,
-            requests,
-        }
-    }
 }
 
 /// A strategy could not be set up.
