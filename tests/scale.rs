@@ -3,8 +3,9 @@
 //! each side has its own limit.
 //!
 //! A cold batch opens 10,000 connections at once. On this 2-core machine a handful of the last
-//! connects of such a burst can stall past the 30 s timeout (kernel accept-queue overflow and
-//! SYN retries are the suspects; not fully explained, see the notes). The cold batch must still
+//! requests of such a burst sometimes stall past the 30 s timeout. The kernel dropped nothing
+//! (ListenOverflows and ListenDrops stayed 0), so the cause is in the client's pool or the
+//! server; it is not found yet (see the notes). The cold batch must still
 //! return a planned body or a timeout/connect/reset error for every request, never a wrong body,
 //! with at most 0.1% errors; the warm batch that follows, on the pooled connections, must verify
 //! exactly. `gather/smol-hyper` showed more of these stalls in debug builds and is left out.

@@ -187,10 +187,9 @@ async fn serve(
         let stream = tokio::select! {
             biased;
             _ = &mut stopped => break,
-            // Unconstrained: drain the accept queue before yielding to the connections. With
-            // tokio's cooperative budget, a burst of thousands of connects overflowed the
-            // kernel's queue (somaxconn) and the kernel's SYN-ACK retries then stalled a few
-            // connections for tens of seconds.
+            // Unconstrained: drain the accept queue before yielding to the connections, so
+            // that during a burst of thousands of connects new connections do not wait behind
+            // request handling for tokio's cooperative budget.
             accepted = tokio::task::unconstrained(listener.accept()) => match accepted {
                 Ok((stream, _)) => stream,
                 Err(_) => {
