@@ -2,28 +2,7 @@
 //! middle of one: open files (every connection is a descriptor), and what an EADDRNOTAVAIL
 //! from connect means.
 
-/// Raises this process's open-files soft limit to its hard limit; returns (soft, hard) after.
-/// A child process started afterwards (the mock server) inherits the raised limit.
-pub fn raise_open_files() -> (u64, u64) {
-    // SAFETY: getrlimit/setrlimit read and write the struct we own.
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return (0, 0);
-    }
-    if lim.rlim_cur < lim.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: lim.rlim_max,
-            rlim_max: lim.rlim_max,
-        };
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            lim = raised;
-        }
-    }
-    (lim.rlim_cur, lim.rlim_max)
-}
+pub use mock_server::raise_open_files;
 
 /// Descriptors a batch of `requests` may hold at once: one per connection on the client, one
 /// per connection on the server when it runs in this process, and a margin for everything else.

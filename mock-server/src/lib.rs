@@ -22,11 +22,13 @@
 pub mod body;
 mod config;
 pub mod params;
+mod rlimit;
 mod server;
 mod stats;
 
 pub use config::{Config, StartError};
 pub use params::{Fault, Limits, ParamError, Params};
+pub use rlimit::raise_open_files;
 pub use server::{start, ServerHandle};
 pub use stats::{FaultCounts, Stats};
 

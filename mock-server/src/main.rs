@@ -36,6 +36,8 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Every connection is an open file: take all the process may have.
+    let (open_files, _) = mock_server::raise_open_files();
     let config = Config {
         addr: args.addr,
         allow_non_loopback: args.allow_non_loopback,
@@ -62,6 +64,9 @@ fn main() -> ExitCode {
         );
     }
     println!("mock-server listening on {}", server.base_url());
+    if open_files > 0 {
+        println!("open-files limit {open_files}: at most that many connections at once");
+    }
     println!(
         "try: curl '{}/r/1?lat_us=10000&bytes=16'",
         server.base_url()

@@ -15,10 +15,12 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
@@ -155,13 +157,70 @@ struct Shared {
     limits: Limits,
 }
 
-/// One connection's state, shared by its requests.
+/// One connection's state, shared by its requests and its socket.
 struct Conn {
     shared: Arc<Shared>,
     /// Set by the first `/r/` request, so each connection is counted as used once.
     used: AtomicBool,
-    /// A second handle on the socket, to turn the close into a reset (SO_LINGER 0).
-    socket: std::net::TcpStream,
+    /// Set by a `fault=reset` request: the socket then ends with RST instead of FIN.
+    reset: AtomicBool,
+}
+
+/// The connection's socket, which ends with a reset when its connection asked for one: it sets
+/// SO_LINGER 0 just before it closes, so the close sends RST and no FIN is ever sent. One
+/// descriptor per connection (a second handle on the socket would double the server's open files
+/// and run a 10,000-connection batch into the open-files limit).
+struct ConnStream {
+    stream: TcpStream,
+    conn: Arc<Conn>,
+}
+
+impl ConnStream {
+    fn resetting(&self) -> bool {
+        let reset = self.conn.reset.load(Ordering::Relaxed);
+        if reset {
+            let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+        }
+        reset
+    }
+}
+
+impl Drop for ConnStream {
+    fn drop(&mut self) {
+        self.resetting();
+    }
+}
+
+impl tokio::io::AsyncRead for ConnStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for ConnStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.resetting() {
+            // No FIN: the close that follows sends the RST.
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 async fn serve(
@@ -183,6 +242,7 @@ async fn serve(
         .max_buf_size(config.max_head_bytes)
         .keep_alive(true);
     let graceful = GracefulShutdown::new();
+    let mut last_warned = None;
     loop {
         let stream = tokio::select! {
             biased;
@@ -192,22 +252,30 @@ async fn serve(
             // request handling for tokio's cooperative budget.
             accepted = tokio::task::unconstrained(listener.accept()) => match accepted {
                 Ok((stream, _)) => stream,
-                Err(_) => {
-                    // Out of descriptors or a connection aborted before accept: wait, go on.
+                Err(e) => {
+                    // Out of open files, or a connection aborted before accept: count it, say
+                    // so (at most every few seconds), wait for a descriptor to free, go on.
+                    shared.counters.accept_failed();
+                    if last_warned.is_none_or(|t: Instant| t.elapsed() > Duration::from_secs(5)) {
+                        last_warned = Some(Instant::now());
+                        eprintln!("mock-server: {}", accept_error(&e));
+                    }
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
             },
         };
-        let Ok((stream, socket)) = split_handle(stream) else {
-            continue;
-        };
+        let _ = stream.set_nodelay(true);
         shared.counters.connection_opened();
         let conn = Arc::new(Conn {
             shared: shared.clone(),
             used: AtomicBool::new(false),
-            socket,
+            reset: AtomicBool::new(false),
         });
+        let stream = ConnStream {
+            stream,
+            conn: conn.clone(),
+        };
         let service = hyper::service::service_fn(move |req| handle(req, conn.clone()));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         let counters = shared.counters.clone();
@@ -223,11 +291,19 @@ async fn serve(
     }
 }
 
-fn split_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
-    stream.set_nodelay(true)?;
-    let std = stream.into_std()?;
-    let second = std.try_clone()?;
-    Ok((TcpStream::from_std(std)?, second))
+/// What a failed accept means, in words: a connection left waiting is a stall the client will
+/// see, and running out of open files is the usual cause.
+fn accept_error(e: &std::io::Error) -> String {
+    if crate::rlimit::is_out_of_files(e) {
+        let limit = crate::rlimit::open_files_limit()
+            .map_or_else(String::new, |n| format!(" (the limit is {n})"));
+        format!(
+            "cannot accept a connection: {e}: out of open files{limit}, so new connections wait \
+             in the kernel's queue until one closes; raise `ulimit -n` or open fewer connections"
+        )
+    } else {
+        format!("cannot accept a connection: {e}")
+    }
 }
 
 /// Returned by the service to drop the connection without a response.
@@ -285,8 +361,8 @@ async fn respond(p: Params, conn: &Conn) -> Result<Response<Body>, ResetOnPurpos
         Some(Fault::Status500) => text(StatusCode::INTERNAL_SERVER_ERROR, "injected fault: 500\n"),
         Some(Fault::Truncated) => body(StatusCode::OK, Body::truncated(p.id, p.bytes)),
         Some(Fault::Reset) => {
-            // With SO_LINGER 0 the close that follows sends RST instead of FIN.
-            let _ = socket2::SockRef::from(&conn.socket).set_linger(Some(Duration::ZERO));
+            // The error ends the connection; its socket then closes with RST (see ConnStream).
+            conn.reset.store(true, Ordering::Relaxed);
             return Err(ResetOnPurpose);
         }
     })

@@ -27,6 +27,10 @@ pub struct Stats {
     pub in_flight: u64,
     /// The most `/r/` requests in progress at once since the last reset.
     pub peak_in_flight: u64,
+    /// Times accepting a connection failed (out of open files, most often): such a connection
+    /// waited in the kernel's queue, so a batch that saw any was slowed by the server.
+    #[serde(default)]
+    pub accept_errors: u64,
 }
 
 /// Faults injected, by kind.
@@ -65,6 +69,7 @@ pub(crate) struct Counters {
     faults: [AtomicU64; 4],
     in_flight: AtomicU64,
     peak_in_flight: AtomicU64,
+    accept_errors: AtomicU64,
 }
 
 impl Counters {
@@ -79,6 +84,10 @@ impl Counters {
 
     pub(crate) fn connection_used(&self) {
         self.connections_used.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn accept_failed(&self) {
+        self.accept_errors.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn bad_request(&self) {
@@ -113,6 +122,7 @@ impl Counters {
             },
             in_flight: self.in_flight.load(Relaxed),
             peak_in_flight: self.peak_in_flight.load(Relaxed),
+            accept_errors: self.accept_errors.load(Relaxed),
         }
     }
 
@@ -124,6 +134,7 @@ impl Counters {
             &self.connections_used,
             &self.requests,
             &self.bad_requests,
+            &self.accept_errors,
         ] {
             c.store(0, Relaxed);
         }

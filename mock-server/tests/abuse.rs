@@ -119,3 +119,88 @@ fn out_of_range_and_non_numeric_parameters_in_bulk() {
     }
     still_serves(&s);
 }
+
+/// More connections than the server may open files: the ones it cannot accept yet wait in the
+/// kernel's queue, the server says why on stderr (naming the limit), counts it in /stats, and
+/// serves them once descriptors free up. The binary runs with a hard limit of 64 open files.
+#[test]
+fn out_of_open_files_is_said_counted_and_survived() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mock-server"));
+    cmd.args(["--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child's own limits.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    // Ended by its PID when the test ends, whether it passes or panics.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Killed(cmd.spawn().expect("the mock-server binary starts"));
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("mock-server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let addr = base.trim_start_matches("http://").to_owned();
+    let (lines, stderr_lines) = std::sync::mpsc::channel();
+    let stderr = child.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+
+    // 100 idle connections: the kernel completes them all, the server can accept only ~55.
+    let idle: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    let said = stderr_lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the server says it cannot accept");
+    assert!(
+        said.contains("out of open files") && said.contains("the limit is 64"),
+        "{said}"
+    );
+    drop(idle);
+
+    // Descriptors free up: the server serves again, and the failures are counted.
+    let agent = agent(Duration::from_secs(10));
+    let mut r = agent
+        .get(format!("{base}/r/5?bytes=64"))
+        .call()
+        .expect("the server answers once connections close");
+    assert_eq!(r.body_mut().read_to_vec().unwrap(), body_bytes(5, 64));
+    let stats: mock_server::Stats = serde_json::from_slice(
+        &agent
+            .get(format!("{base}/stats"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(stats.accept_errors > 0, "{stats:?}");
+}
