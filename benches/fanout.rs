@@ -129,9 +129,11 @@ fn bench() -> anyhow::Result<bool> {
                                         .measurement_time(measurement)
                                         .warm_up_time(warm_up);
                                     cell.samples = Some(samples);
+                                    target.reset_stats()?;
                                     let failure =
                                         time_cell(&mut group, entry, s.as_mut(), &requests);
-                                    if let Some(why) = failure {
+                                    let trouble = run::server_trouble(&target.stats()?);
+                                    if let Some(why) = failure.or(trouble) {
                                         fail(&mut cell, &id, why);
                                     }
                                 }
@@ -230,9 +232,9 @@ fn metrics_pass(
     for _ in 0..batches {
         let (batch, m) = metrics::measure(s, requests, target).map_err(|e| e.to_string())?;
         cell.batches.push(m);
-        batch
-            .verified
-            .map_err(|e| format!("a batch did not verify: {e}"))?;
+        if let Some(why) = batch.problem() {
+            return Err(why);
+        }
         fastest = fastest.min(batch.wall);
     }
     Ok(fastest)

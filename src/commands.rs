@@ -110,11 +110,11 @@ pub fn run(
                 bar.set_message(format!("{} #{i}", entry.info.id));
                 let b = run_batch(s.as_mut(), &requests, &target)?;
                 bar.inc(1);
-                let verdict = match &b.verified {
-                    Ok(()) => "verified".to_owned(),
-                    Err(e) => {
+                let verdict = match b.problem() {
+                    None => "verified".to_owned(),
+                    Some(why) => {
                         all_ok = false;
-                        format!("NOT VERIFIED: {e}")
+                        format!("NOT VALID: {why}")
                     }
                 };
                 say(&bar, format!(

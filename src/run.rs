@@ -21,6 +21,16 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Why this batch cannot be published, if it cannot: an outcome that differs from the plan,
+    /// or a server that could not keep up (which comes first, being the likely cause).
+    pub fn problem(&self) -> Option<String> {
+        match (&self.verified, server_trouble(&self.server)) {
+            (Ok(()), trouble) => trouble,
+            (Err(e), None) => Some(format!("the batch did not verify: {e}")),
+            (Err(e), Some(trouble)) => Some(format!("{trouble}; the batch did not verify: {e}")),
+        }
+    }
+
     /// Outcomes counted by class (`ok`, `status_500`, `reset`, ...).
     pub fn classes(&self) -> BTreeMap<String, usize> {
         let mut m = BTreeMap::new();
@@ -29,6 +39,20 @@ impl Batch {
         }
         m
     }
+}
+
+/// Why a batch's time says more about the server than the strategy, if it does: connections the
+/// server could not accept (out of open files) waited in the kernel's queue, and the requests on
+/// them finished late, failed, or were retried, whatever the strategy did.
+pub fn server_trouble(server: &Stats) -> Option<String> {
+    (server.accept_errors > 0).then(|| {
+        format!(
+            "the mock server failed to accept a connection {} times (out of open files, most \
+             likely: see its message on stderr), so connections waited in the kernel's queue; \
+             raise the open-files limit (`ulimit -n`) or lower `requests`",
+            server.accept_errors
+        )
+    })
 }
 
 /// Requests that did not come back as a 200.
