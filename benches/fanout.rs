@@ -17,10 +17,12 @@ use fanout_bench::bench_args::BenchArgs;
 use fanout_bench::calibrate::{self, Calibration};
 use fanout_bench::plan::Decision;
 use fanout_bench::record::{self, CellRecord, RunRecord, Status};
+use fanout_bench::report::context::Context;
 use fanout_bench::strategy::{self, Entry, Settings};
 use fanout_bench::target::Target;
 use fanout_bench::workload::{Request, Workload};
 use fanout_bench::{metrics, profile, run, verify};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -68,6 +70,9 @@ fn bench() -> anyhow::Result<bool> {
         server: target.kind().to_owned(),
         server_url: target.base_url(),
         started_unix: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
+        context: Some(Context::of_this_machine(Path::new(env!(
+            "CARGO_MANIFEST_DIR"
+        )))),
         calibration,
         cells: Vec::new(),
     };

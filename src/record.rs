@@ -56,6 +56,10 @@ pub struct RunRecord {
     pub server: String,
     pub server_url: String,
     pub started_unix: u64,
+    /// The machine, toolchain and commit the cells were measured with (absent in records
+    /// written before it was kept; the report then describes the machine it runs on).
+    #[serde(default)]
+    pub context: Option<crate::report::context::Context>,
     pub calibration: Option<Calibration>,
     pub cells: Vec<CellRecord>,
 }

@@ -12,6 +12,7 @@ pub struct Context {
     pub cores: usize,
     pub kernel: String,
     pub rustc: String,
+    /// `git describe --always --dirty`: the commit, marked `-dirty` if the tree had changes.
     pub git_commit: String,
     /// Versions of the compared crates, from Cargo.lock.
     pub crates: BTreeMap<String, String>,
@@ -83,9 +84,10 @@ impl Context {
                 &[
                     "-C",
                     &workspace.display().to_string(),
-                    "rev-parse",
-                    "--short=12",
-                    "HEAD",
+                    "describe",
+                    "--always",
+                    "--dirty",
+                    "--abbrev=12",
                 ],
             ),
             crates: lock_versions(&lock, COMPARED),

@@ -41,7 +41,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(o, "# fanout-bench results\n");
     let _ = writeln!(
         o,
-        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, report generated at commit `{}`, mock server in a {} process. Every \
+        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
          number below is in [`summary.json`](summary.json); times are criterion's median wall \
          time per batch with its 95% confidence interval; every timed batch was verified \
          response by response.\n",

@@ -113,7 +113,10 @@ fn read_versioned<T: serde::de::DeserializeOwned>(
 pub fn summarize(inputs: &Inputs, now_unix: u64) -> Result<Summary, ReportError> {
     let record = read_record(&inputs.record)?;
     let estimates = criterion::read_all(&inputs.criterion_dir, "new")?;
-    let context = context::Context::of_this_machine(&inputs.workspace);
+    let context = record
+        .context
+        .clone()
+        .unwrap_or_else(|| context::Context::of_this_machine(&inputs.workspace));
     Ok(Summary::build(&record, &estimates, context, now_unix))
 }
 
