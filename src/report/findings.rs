@@ -88,15 +88,23 @@ pub fn families(s: &Summary) -> Vec<String> {
         }
         best.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (lo, hi) = (best[0], best[best.len() - 1]);
-        out.push(format!(
-            "**{f}**: its best member is {} the floor (median over {} workloads; from {:.2}x on {} to {:.2}x on {}).",
-            ratio(Some(best[best.len() / 2].0)),
-            best.len(),
-            lo.0,
-            lo.1,
-            hi.0,
-            hi.1
-        ));
+        out.push(if best.len() == 1 {
+            format!(
+                "**{f}**: its best member is {} the floor (on {}, the one workload measured).",
+                ratio(Some(lo.0)),
+                lo.1
+            )
+        } else {
+            format!(
+                "**{f}**: its best member is {} the floor (median over {} workloads; from {:.2}x on {} to {:.2}x on {}).",
+                ratio(Some(best[best.len() / 2].0)),
+                best.len(),
+                lo.0,
+                lo.1,
+                hi.0,
+                hi.1
+            )
+        });
     }
     out
 }

@@ -24,6 +24,69 @@ pub struct BarChart {
 
 const LEFT: u32 = 290;
 const ROW: u32 = 24;
+const LEGEND_ROW: u32 = 22;
+
+/// One legend entry, laid out in rows under the chart (drawn outside the plot, where it can
+/// never cover a bar or its label).
+struct LegendEntry {
+    text: String,
+    /// `None`: the reference line's swatch; otherwise the family's colour.
+    color: Option<RGBColor>,
+    row: u32,
+    x: i32,
+}
+
+fn legend_layout(c: &BarChart) -> Vec<LegendEntry> {
+    let mut items: Vec<(String, Option<RGBColor>)> = Vec::new();
+    if let Some((_, label)) = &c.reference {
+        items.push((label.clone(), None));
+    }
+    for f in FAMILIES {
+        if c.bars.iter().any(|b| b.family == f) {
+            items.push((f.to_owned(), Some(family_color(f))));
+        }
+    }
+    let (mut row, mut x) = (0, 10);
+    let mut out = Vec::new();
+    for (text, color) in items {
+        // About 6 px per character at 12 px, plus the swatch and a gap.
+        let width = 22 + 6 * text.chars().count() as i32 + 22;
+        if x > 10 && x + width > WIDTH as i32 - 10 {
+            row += 1;
+            x = 10;
+        }
+        out.push(LegendEntry {
+            text,
+            color,
+            row,
+            x,
+        });
+        x += width;
+    }
+    out
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[LegendEntry],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    for e in entries {
+        let y = (e.row * LEGEND_ROW + LEGEND_ROW / 2) as i32;
+        match e.color {
+            None => area.draw(&PathElement::new(
+                vec![(e.x, y), (e.x + 16, y)],
+                BLACK.stroke_width(2),
+            ))?,
+            Some(color) => area.draw(&Rectangle::new(
+                [(e.x, y - 5), (e.x + 14, y + 5)],
+                color.filled(),
+            ))?,
+        }
+        area.draw(&Text::new(e.text.clone(), (e.x + 22, y), style.clone()))?;
+    }
+    Ok(())
+}
 
 /// Draws the chart as an SVG document.
 pub fn bars(c: &BarChart) -> Result<String, ChartError> {
@@ -42,22 +105,29 @@ pub fn bars(c: &BarChart) -> Result<String, ChartError> {
     let (lo, hi) = if log {
         let lo = values.iter().copied().fold(f64::MAX, f64::min);
         let hi = values.iter().copied().fold(0.0, f64::max);
-        (lo.log10().floor(), hi.log10().ceil())
+        // Below the smallest value, so a reference line at a power of ten is not the axis.
+        ((lo * 0.9).log10().floor(), hi.log10().ceil())
     } else {
         (
             0.0,
             values.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.08,
         )
     };
+    let legend = legend_layout(c);
+    let legend_height = legend.iter().map(|e| e.row + 1).max().unwrap_or(0) * LEGEND_ROW;
+    let height = height + legend_height;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
+        let (root, legend_area) = root.split_vertically(height - legend_height);
         let n = c.bars.len().max(1) as f64;
         let mut chart = ChartBuilder::on(&root)
             .caption(&c.title, (FONT, 18))
             .margin(10)
             .margin_left(LEFT)
+            // Room for the last tick label, centred on the right edge.
+            .margin_right(28)
             .x_label_area_size(40)
             .y_label_area_size(0)
             .build_cartesian_2d(lo..hi, 0.0..n)
@@ -107,10 +177,12 @@ pub fn bars(c: &BarChart) -> Result<String, ChartError> {
                             ])
                             .map_err(|e| err(&e))?;
                     }
+                    // The note goes past the whisker, which would strike through it.
+                    let end = b.whisker.map_or(v, |(_, z)| z.max(v));
                     chart
                         .draw_series(std::iter::once(Text::new(
                             format!(" {}", b.note),
-                            (t(v), y + 0.5),
+                            (t(end), y + 0.5),
                             note_style.clone().pos(Pos::new(HPos::Left, VPos::Center)),
                         )))
                         .map_err(|e| err(&e))?;
@@ -126,38 +198,15 @@ pub fn bars(c: &BarChart) -> Result<String, ChartError> {
                 }
             }
         }
-        if let Some((v, label)) = &c.reference {
+        if let Some((v, _)) = &c.reference {
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(t(*v), 0.0), (t(*v), n)],
                     BLACK.stroke_width(2),
                 )))
-                .map_err(|e| err(&e))?
-                .label(label.clone())
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(2))
-                });
+                .map_err(|e| err(&e))?;
         }
-        for f in FAMILIES {
-            if c.bars.iter().any(|b| b.family == f) {
-                let color = family_color(f);
-                chart
-                    .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-                    .map_err(|e| err(&e))?
-                    .label(f)
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled())
-                    });
-            }
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 12))
-            .draw()
-            .map_err(|e| err(&e))?;
+        draw_legend(&legend_area, &legend).map_err(|e| err(&e))?;
         root.present().map_err(|e| err(&e))?;
     }
     Ok(svg)
