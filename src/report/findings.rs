@@ -22,6 +22,14 @@ fn both<'a>(s: &'a Summary, a: &str, b: &str) -> Vec<(&'a Cell, &'a Cell)> {
     v
 }
 
+/// Whether two cells' confidence intervals overlap (then neither is shown to be faster).
+fn cis_overlap(a: &Cell, b: &Cell) -> bool {
+    match (a.ci_lower_ns, a.ci_upper_ns, b.ci_lower_ns, b.ci_upper_ns) {
+        (Some(al), Some(au), Some(bl), Some(bu)) => al <= bu && bl <= au,
+        _ => false,
+    }
+}
+
 fn med(c: &Cell) -> f64 {
     c.median_ns.unwrap_or(f64::NAN)
 }
@@ -35,20 +43,30 @@ pub fn winners(s: &Summary) -> Vec<String> {
             out.push(format!("**{w}**: no strategy was measured."));
             continue;
         };
+        let of_floor = first
+            .ratio_to_floor
+            .map_or_else(String::new, |r| format!(" ({} its floor)", ratio(Some(r))));
+        let tied = ranked.get(1).filter(|second| cis_overlap(first, second));
         let mut line = format!(
-            "**{w}** (N = {}): `{}` wins at {} ({} its floor)",
+            "**{w}** (N = {}): `{}` {} at {}{of_floor}",
             first.requests,
             first.strategy,
+            if tied.is_some() { "is fastest" } else { "wins" },
             ms(med(first)),
-            ratio(first.ratio_to_floor)
         );
-        if let Some(second) = ranked.get(1) {
-            line.push_str(&format!(
+        match (ranked.get(1), tied) {
+            (Some(second), Some(_)) => line.push_str(&format!(
+                ", tied with `{}` ({}: the 95% confidence intervals overlap)",
+                second.strategy,
+                ms(med(second))
+            )),
+            (Some(second), None) => line.push_str(&format!(
                 ", {:.0}% ahead of `{}` ({})",
                 (med(second) / med(first) - 1.0) * 100.0,
                 second.strategy,
                 ms(med(second))
-            ));
+            )),
+            _ => {}
         }
         if let Some(last) = ranked
             .last()
