@@ -50,6 +50,25 @@ fn main() -> ExitCode {
         idle_timeout: Duration::from_secs(args.idle_timeout_s),
         ..Config::default()
     };
+    // Take the descriptors the waiting needs before the first connection can take them all.
+    let waiter = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime builds");
+    let signals = waiter.block_on(async {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        ))
+    });
+    let (mut interrupt, mut terminate) = match signals {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mock-server: cannot wait for Ctrl-C or SIGTERM: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let server = match mock_server::start(config) {
         Ok(s) => s,
         Err(e) => {
@@ -71,13 +90,12 @@ fn main() -> ExitCode {
         "try: curl '{}/r/1?lat_us=10000&bytes=16'",
         server.base_url()
     );
-    let waiter = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a current-thread runtime builds");
-    if let Err(e) = waiter.block_on(tokio::signal::ctrl_c()) {
-        eprintln!("mock-server: cannot wait for Ctrl-C ({e}); stopping");
-    }
+    waiter.block_on(async {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    });
     eprintln!("mock-server: shutting down");
     server.shutdown();
     ExitCode::SUCCESS
