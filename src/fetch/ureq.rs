@@ -3,18 +3,51 @@
 use super::ClientConfig;
 use crate::outcome::{Digest, ErrorKind, Outcome};
 use std::io::{self, Read};
+use std::net::{IpAddr, SocketAddr};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 /// An agent configured by the fairness rules: the workload's timeout over the whole call, an
 /// idle pool big enough for the batch (ureq keeps 3 per host by default), non-200 statuses
-/// returned as responses rather than errors.
+/// returned as responses rather than errors, and an IP address taken as it is (see
+/// [`IpLiteral`]).
 pub fn agent(c: &ClientConfig) -> ureq::Agent {
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .timeout_global(Some(c.timeout))
         .http_status_as_error(false)
         .max_idle_connections(c.idle_per_host)
         .max_idle_connections_per_host(c.idle_per_host)
-        .build()
-        .into()
+        .build();
+    ureq::Agent::with_parts(config, DefaultConnector::default(), IpLiteral::default())
+}
+
+/// A resolver that takes an IP address in the URL as it is. With a timeout set, ureq 3.5's
+/// default resolver starts a thread per call to resolve the host, even `127.0.0.1`, so that a
+/// slow DNS answer can be abandoned (`resolve_async` in its resolver.rs); reqwest and hyper
+/// parse an IP literal without one. That thread would be a cost of ureq's resolver on every
+/// ureq-based strategy and on no other, which is not what this project compares. Host names
+/// still go to ureq's own resolver.
+#[derive(Debug, Default)]
+pub struct IpLiteral(DefaultResolver);
+
+impl Resolver for IpLiteral {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or("");
+        let ip = host.trim_start_matches('[').trim_end_matches(']');
+        match (ip.parse::<IpAddr>(), uri.port_u16()) {
+            (Ok(ip), Some(port)) => {
+                let mut addrs = self.empty();
+                addrs.push(SocketAddr::new(ip, port));
+                Ok(addrs)
+            }
+            _ => self.0.resolve(uri, config, timeout),
+        }
+    }
 }
 
 fn classify_call(e: &ureq::Error) -> ErrorKind {
