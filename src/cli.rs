@@ -45,9 +45,6 @@ pub enum Command {
         /// Where to write it.
         #[arg(long, default_value = "results")]
         out: std::path::PathBuf,
-        /// Criterion's output directory (default: target/criterion).
-        #[arg(long)]
-        criterion: Option<std::path::PathBuf>,
         /// The bench record (default: target/fanout/metrics.json).
         #[arg(long)]
         metrics: Option<std::path::PathBuf>,
@@ -57,10 +54,10 @@ pub enum Command {
     },
     /// Compare two runs cell by cell; exit 0 without regression, 1 with one, 2 on bad input.
     Compare {
-        /// The baseline: a summary.json, or the name of a criterion baseline (--save-baseline).
+        /// The baseline: a summary.json, or the name of a baseline (`cargo bench -- --save-baseline NAME`).
         #[arg(long)]
         baseline: String,
-        /// The current run: a summary.json, or a criterion baseline name ("new" is the last run).
+        /// The current run: a summary.json, or a saved baseline's name.
         #[arg(long, default_value = "results/summary.json")]
         current: String,
         /// A change under this percentage is "unchanged".

@@ -163,14 +163,10 @@ pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
 /// `fanout report`.
 pub fn report(
     out: &std::path::Path,
-    criterion: Option<std::path::PathBuf>,
     metrics: Option<std::path::PathBuf>,
     record: bool,
 ) -> Result<bool> {
     let mut inputs = crate::report::Inputs::default();
-    if let Some(c) = criterion {
-        inputs.criterion_dir = c;
-    }
     if let Some(r) = metrics {
         inputs.record = r;
     }
@@ -191,24 +187,21 @@ pub fn report(
     Ok(true)
 }
 
-/// A summary.json by path, or a criterion baseline by name.
+/// A summary.json by path, or a baseline saved by `cargo bench -- --save-baseline NAME`.
 fn load_side(arg: &str) -> Result<crate::report::summary::Summary> {
     let path = std::path::Path::new(arg);
     if path.exists() || arg.ends_with(".json") {
         return Ok(crate::report::read_summary(path)?);
     }
-    let dir = crate::report::Inputs::default().criterion_dir;
-    let estimates = crate::report::criterion::read_all(&dir, arg)?;
-    if estimates.is_empty() {
+    let saved = crate::bench::baseline_path(arg);
+    if !saved.exists() {
         bail!(
-            "{arg:?} is neither a summary.json nor a criterion baseline saved under {} \
+            "{arg:?} is neither a summary.json nor a baseline saved as {} \
              (save one with `cargo bench -- --save-baseline {arg}`)",
-            dir.display()
+            saved.display()
         );
     }
-    Ok(crate::report::summary::Summary::from_estimates(
-        &estimates, arg,
-    ))
+    Ok(crate::report::read_summary(&saved)?)
 }
 
 /// `fanout compare`.

@@ -71,9 +71,98 @@ pub struct Comparison {
     pub metric: String,
     pub threshold_pct: f64,
     pub rows: Vec<Row>,
+    /// How far the two sides differ overall.
+    pub spread: Option<Spread>,
+}
+
+/// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
+/// these numbers?".
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    /// Cells with a value on both sides.
+    pub compared: usize,
+    /// |change| percentiles over them.
+    pub median_abs_change_pct: f64,
+    pub p90_abs_change_pct: f64,
+    pub max_abs_change_pct: f64,
+    /// Cells whose baseline median is at least 5 ms (wall time only), and how many of those
+    /// moved less than the threshold.
+    pub over_5ms: usize,
+    pub over_5ms_within_threshold: usize,
+    /// Cells whose current value lies inside the baseline's interval.
+    pub inside_baseline_interval: usize,
 }
 
 impl Comparison {
+    /// How far the two sides differ, `None` with no cell measured on both.
+    fn measure_spread(&self) -> Option<Spread> {
+        let both: Vec<(&Row, Value, Value)> = self
+            .rows
+            .iter()
+            .filter_map(|r| Some((r, r.old?, r.new?)))
+            .filter(|(_, o, _)| o.point > 0.0)
+            .collect();
+        if both.is_empty() {
+            return None;
+        }
+        let mut abs: Vec<f64> = both
+            .iter()
+            .map(|(_, o, n)| (n.point / o.point - 1.0).abs() * 100.0)
+            .collect();
+        abs.sort_by(f64::total_cmp);
+        let at = |q: f64| abs[((abs.len() as f64 * q).ceil() as usize).clamp(1, abs.len()) - 1];
+        let wall = self.metric.starts_with("wall");
+        let long: Vec<_> = both
+            .iter()
+            .filter(|(_, o, _)| wall && o.point >= 5e6)
+            .collect();
+        let threshold = self.threshold_pct / 100.0;
+        Some(Spread {
+            compared: both.len(),
+            median_abs_change_pct: at(0.5),
+            p90_abs_change_pct: at(0.9),
+            max_abs_change_pct: at(1.0),
+            over_5ms: long.len(),
+            over_5ms_within_threshold: long
+                .iter()
+                .filter(|(_, o, n)| (n.point / o.point - 1.0).abs() < threshold)
+                .count(),
+            inside_baseline_interval: both
+                .iter()
+                .filter(|(_, o, n)| o.lower <= n.point && n.point <= o.upper)
+                .count(),
+        })
+    }
+
+    fn spread_text(&self) -> String {
+        let Some(s) = &self.spread else {
+            return "No cell was measured on both sides.\n".into();
+        };
+        let mut o = format!(
+            "{} cells on both sides: |change| median {:.1}%, p90 {:.1}%, max {:.1}%; {} of {} \
+             ({:.0}%) inside the baseline's interval",
+            s.compared,
+            s.median_abs_change_pct,
+            s.p90_abs_change_pct,
+            s.max_abs_change_pct,
+            s.inside_baseline_interval,
+            s.compared,
+            100.0 * s.inside_baseline_interval as f64 / s.compared as f64
+        );
+        if s.over_5ms > 0 {
+            let _ = write!(
+                o,
+                "; of the {} cells at 5 ms or more, {} ({:.0}%) within {:.0}%",
+                s.over_5ms,
+                s.over_5ms_within_threshold,
+                100.0 * s.over_5ms_within_threshold as f64 / s.over_5ms as f64,
+                self.threshold_pct
+            );
+        }
+        o.push_str(".\n");
+        o
+    }
+
     pub fn regressions(&self) -> usize {
         self.rows
             .iter()
@@ -164,11 +253,14 @@ pub fn compare(base: &Summary, current: &Summary, metric: &Metric, threshold: f6
             }
         })
         .collect();
-    Comparison {
+    let mut c = Comparison {
         metric: metric_name(metric),
         threshold_pct: threshold * 100.0,
         rows,
-    }
+        spread: None,
+    };
+    c.spread = c.measure_spread();
+    c
 }
 
 fn fmt(v: Option<Value>, metric: &str) -> String {
@@ -200,6 +292,7 @@ impl Comparison {
             );
         }
         let _ = writeln!(o, "\n{} regression(s)", self.regressions());
+        o.push_str(&self.spread_text());
         o
     }
 
@@ -224,6 +317,7 @@ impl Comparison {
                 }
             );
         }
+        let _ = write!(o, "\n{}", self.spread_text());
         o
     }
 }

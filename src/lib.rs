@@ -4,7 +4,7 @@
 //! strategy turns them into [`outcome::Outcome`]s, [`outcome::verify`] checks them against the
 //! plan, and only verified batches are timed and reported.
 
-pub mod bench_args;
+pub mod bench;
 pub mod calibrate;
 pub mod cli;
 pub mod commands;
@@ -16,11 +16,10 @@ pub mod fsio;
 pub mod limits;
 pub mod metrics;
 pub mod outcome;
-pub mod plan;
 pub mod profile;
-pub mod record;
 pub mod report;
 pub mod run;
+pub mod rusage;
 pub mod strategy;
 pub mod target;
 pub mod workload;

@@ -21,10 +21,9 @@ fn main() -> ExitCode {
         } => commands::run(&workload, &strategy, &profile, repeat, target.as_deref()),
         Command::Report {
             out,
-            criterion,
             metrics,
             record,
-        } => commands::report(&out, criterion, metrics, record),
+        } => commands::report(&out, metrics, record),
         Command::Compare {
             baseline,
             current,

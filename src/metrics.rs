@@ -1,10 +1,13 @@
-//! Resource costs of one batch, measured outside criterion's timed loop: the client process's
-//! CPU time and context switches (getrusage), its peak thread count and peak RSS (sampled from
-//! /proc while the batch runs), and, from the mock server's counters, the connections the batch
-//! opened and the most requests it had in flight. The server runs in another process by
-//! default, so these are the client's costs alone.
+//! Resource costs of batches. Every batch records the client process's CPU time and context
+//! switches (getrusage, taken around the batch alone) and, from the mock server's counters, the
+//! connections it opened, the requests the server received and the most it had in flight. The
+//! cold batch of a round (the first in its fresh process) also samples the thread count from
+//! /proc every millisecond on a thread of its own, whose CPU is taken out of the figures; the
+//! timed batches run without that sampler. The server runs in another process by default, so
+//! these are the client's costs alone.
 
 use crate::run::{run_batch, Batch};
+use crate::rusage;
 use crate::strategy::Strategy;
 use crate::target::{Target, TargetError};
 use crate::workload::Request;
@@ -14,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The costs of one batch.
+/// The costs of the cold batch of a round.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchMetrics {
     pub wall_ns: u64,
@@ -22,122 +25,102 @@ pub struct BatchMetrics {
     pub system_ns: u64,
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
-    /// Threads of the client process when the batch started (pools of earlier cells that
-    /// have not wound down yet are counted here, not in the batch).
+    /// Threads of the client process when the batch started.
     pub threads_at_start: u64,
-    /// The most threads the client process had while the batch ran.
+    /// The most threads alive at once while the batch ran, sampled every millisecond (a thread
+    /// that lives less than that can be missed).
     pub peak_threads: u64,
-    /// The largest resident set of the client process while the batch ran.
-    pub peak_rss_bytes: u64,
     /// Connections that carried this batch's requests and were new (from the server).
     pub connections_opened: u64,
+    /// Requests the server received during the batch.
+    pub requests_served: u64,
     /// The most requests in progress at the server at once.
     pub peak_in_flight: u64,
     /// Outcomes by class: `ok`, `status_500`, `reset`, `timeout`, `truncated`, ...
     pub outcomes: BTreeMap<String, usize>,
     /// Faults the server says it injected, by kind.
     pub faults_injected: BTreeMap<String, u64>,
-    /// `None` if every outcome was as planned, else what differed.
+    /// `None` if every outcome was as planned and counted, else what differed.
     pub verify_error: Option<String>,
 }
 
-#[derive(Clone, Copy, Default)]
-struct Usage {
-    user_ns: u64,
-    system_ns: u64,
-    voluntary: u64,
-    involuntary: u64,
+/// One timed batch: its wall time and what it cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedBatch {
+    pub wall_ns: u64,
+    /// Client CPU, user + system.
+    pub cpu_ns: u64,
+    /// Voluntary + involuntary context switches of the client.
+    pub switches: u64,
+    pub connections_opened: u64,
+    pub requests_served: u64,
+    pub peak_in_flight: u64,
 }
 
-fn usage(who: libc::c_int) -> Usage {
-    // SAFETY: getrusage writes into the zeroed struct we own; both arguments are valid.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(who, &mut ru) } != 0 {
-        return Usage::default();
+impl TimedBatch {
+    /// The figures of a batch that verified.
+    pub fn of(batch: &Batch) -> TimedBatch {
+        TimedBatch {
+            wall_ns: batch.wall.as_nanos() as u64,
+            cpu_ns: batch.usage.cpu_ns(),
+            switches: batch.usage.voluntary + batch.usage.involuntary,
+            connections_opened: batch.server.connections_used,
+            requests_served: batch.server.requests,
+            peak_in_flight: batch.server.peak_in_flight,
+        }
     }
-    let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1000;
-    Usage {
-        user_ns: ns(ru.ru_utime),
-        system_ns: ns(ru.ru_stime),
-        voluntary: ru.ru_nvcsw as u64,
-        involuntary: ru.ru_nivcsw as u64,
-    }
 }
 
-/// The process's thread count and resident set, from /proc/self/status.
-fn threads_and_rss() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    (field("Threads:"), field("VmRSS:") * 1024)
-}
-
-/// Samples threads and RSS every few milliseconds on its own thread until stopped; its own
-/// thread and CPU time are taken out of the figures.
+/// Samples the thread count every millisecond on its own thread until stopped; its own thread
+/// and CPU time are taken out of the figures.
 struct Sampler {
     stop: Arc<AtomicBool>,
-    handle: std::thread::JoinHandle<(u64, u64, Usage)>,
-    threads_at_start: u64,
+    handle: std::thread::JoinHandle<(u64, rusage::Usage)>,
 }
 
 impl Sampler {
     fn start() -> Sampler {
-        let threads_at_start = threads_and_rss().0;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let handle = std::thread::spawn(move || {
-            let (mut threads, mut rss) = threads_and_rss();
+            let mut threads = rusage::status().threads;
             while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(2));
-                let (t, r) = threads_and_rss();
-                threads = threads.max(t);
-                rss = rss.max(r);
+                std::thread::sleep(Duration::from_millis(1));
+                threads = threads.max(rusage::status().threads);
             }
-            (threads.saturating_sub(1), rss, usage(libc::RUSAGE_THREAD))
+            (threads.saturating_sub(1), rusage::thread())
         });
-        Sampler {
-            stop,
-            handle,
-            threads_at_start,
-        }
+        Sampler { stop, handle }
     }
 
-    fn finish(self) -> (u64, u64, Usage) {
+    fn finish(self) -> (u64, rusage::Usage) {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().unwrap_or_default()
     }
 }
 
-/// Runs one batch and records its costs.
+/// Runs one batch with the thread sampler and records its costs.
 pub fn measure(
     strategy: &mut dyn Strategy,
     requests: &[Request],
     target: &Target,
 ) -> Result<(Batch, BatchMetrics), TargetError> {
+    let threads_at_start = rusage::status().threads;
     let sampler = Sampler::start();
-    let threads_at_start = sampler.threads_at_start;
-    let before = usage(libc::RUSAGE_SELF);
     let batch = run_batch(strategy, requests, target)?;
-    let after = usage(libc::RUSAGE_SELF);
-    let (peak_threads, peak_rss_bytes, sampler_cpu) = sampler.finish();
+    let (peak_threads, sampler_cpu) = sampler.finish();
     let f = batch.server.faults;
+    let u = batch.usage;
     let m = BatchMetrics {
         wall_ns: batch.wall.as_nanos() as u64,
-        user_ns: (after.user_ns - before.user_ns).saturating_sub(sampler_cpu.user_ns),
-        system_ns: (after.system_ns - before.system_ns).saturating_sub(sampler_cpu.system_ns),
-        voluntary_switches: (after.voluntary - before.voluntary)
-            .saturating_sub(sampler_cpu.voluntary),
-        involuntary_switches: (after.involuntary - before.involuntary)
-            .saturating_sub(sampler_cpu.involuntary),
+        user_ns: u.user_ns.saturating_sub(sampler_cpu.user_ns),
+        system_ns: u.system_ns.saturating_sub(sampler_cpu.system_ns),
+        voluntary_switches: u.voluntary.saturating_sub(sampler_cpu.voluntary),
+        involuntary_switches: u.involuntary.saturating_sub(sampler_cpu.involuntary),
         threads_at_start,
         peak_threads,
-        peak_rss_bytes,
         connections_opened: batch.server.connections_used,
+        requests_served: batch.server.requests,
         peak_in_flight: batch.server.peak_in_flight,
         outcomes: batch.classes(),
         faults_injected: [
@@ -149,7 +132,7 @@ pub fn measure(
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect(),
-        verify_error: batch.verified.as_ref().err().map(|e| e.to_string()),
+        verify_error: batch.problem(),
     };
     Ok((batch, m))
 }

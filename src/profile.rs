@@ -57,12 +57,12 @@ pub fn load(name_or_path: &str) -> Result<ProfileFile, ProfileError> {
     Ok(ProfileFile::load(&path)?)
 }
 
-/// The profile named by `FANOUT_PROFILE`, or the default.
-pub fn from_env() -> Result<(String, ProfileFile), ProfileError> {
+/// The profile named by `FANOUT_PROFILE`, or `default`.
+pub fn from_env(default: &str) -> Result<(String, ProfileFile), ProfileError> {
     let name = std::env::var("FANOUT_PROFILE")
         .ok()
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| DEFAULT.to_owned());
+        .unwrap_or_else(|| default.to_owned());
     let file = load(&name)?;
     Ok((name, file))
 }

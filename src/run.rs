@@ -2,6 +2,7 @@
 //! benches time, what `fanout run` prints, and what the metrics pass records.
 
 use crate::outcome::{verify, Class, Outcome, VerifyError};
+use crate::rusage::{self, Usage};
 use crate::strategy::Strategy;
 use crate::target::{Target, TargetError};
 use crate::workload::Request;
@@ -18,17 +19,36 @@ pub struct Batch {
     pub verified: Result<(), VerifyError>,
     /// The server's counters for this batch alone.
     pub server: Stats,
+    /// The client process's CPU time and context switches over the batch alone (the calls
+    /// that read and reset the server's counters fall outside it).
+    pub usage: Usage,
+    /// Requests the batch was planned to send.
+    pub planned: usize,
 }
 
 impl Batch {
     /// Why this batch cannot be published, if it cannot: an outcome that differs from the plan,
     /// or a server that could not keep up (which comes first, being the likely cause).
     pub fn problem(&self) -> Option<String> {
-        match (&self.verified, server_trouble(&self.server)) {
+        let trouble = server_trouble(&self.server).or_else(|| self.miscounted());
+        match (&self.verified, trouble) {
             (Ok(()), trouble) => trouble,
             (Err(e), None) => Some(format!("the batch did not verify: {e}")),
             (Err(e), Some(trouble)) => Some(format!("{trouble}; the batch did not verify: {e}")),
         }
+    }
+
+    /// Why the server's request count differs from the plan, if it does: a request sent twice
+    /// (a client's retry) or never sent would make the batch measure other work than planned.
+    fn miscounted(&self) -> Option<String> {
+        let counted = self.server.requests;
+        (counted != self.planned as u64).then(|| {
+            format!(
+                "the server received {counted} requests for the {} planned (a request sent twice, \
+                 e.g. a client's retry, or one never sent)",
+                self.planned
+            )
+        })
     }
 
     /// Outcomes counted by class (`ok`, `status_500`, `reset`, ...).
@@ -60,16 +80,20 @@ pub fn errors(outcomes: &[Outcome]) -> usize {
     outcomes.iter().filter(|o| o.class() != Class::Ok).count()
 }
 
-/// Runs one batch with the server's counters reset before it.
+/// Runs one batch with the server's counters reset before it. Only `strategy.run` is inside the
+/// timed region; the CPU window closes around it as tightly, and the server's counters are reset
+/// before it opens and read after it closes.
 pub fn run_batch(
     strategy: &mut dyn Strategy,
     requests: &[Request],
     target: &Target,
 ) -> Result<Batch, TargetError> {
     target.reset_stats()?;
+    let before = rusage::process();
     let started = Instant::now();
     let outcomes = strategy.run(requests);
     let wall = started.elapsed();
+    let usage = rusage::process().since(before);
     let server = target.stats()?;
     let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
     let verified = verify(&expected, &outcomes);
@@ -78,5 +102,7 @@ pub fn run_batch(
         outcomes,
         verified,
         server,
+        usage,
+        planned: requests.len(),
     })
 }

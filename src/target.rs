@@ -180,7 +180,7 @@ impl Target {
             if now_open <= open || std::time::Instant::now() >= deadline {
                 return Ok(now_open);
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 

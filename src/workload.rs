@@ -24,9 +24,9 @@
 //! Unknown keys and impossible values are rejected with an error naming the file, the workload,
 //! the field and the allowed range.
 
+use crate::bench::sampling::Sampling;
 use crate::floor;
 use crate::outcome::{ErrorKind, Expected};
-use crate::plan::Sampling;
 use mock_server::body::expected_checksum;
 use mock_server::{Fault, Limits, Params};
 use rand::seq::SliceRandom;

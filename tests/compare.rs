@@ -127,13 +127,13 @@ fn bad_input_exits_2_and_names_the_file() {
     let good = dir.join("good.json");
     std::fs::write(&good, serde_json::to_string(&base()).unwrap()).unwrap();
     let corrupt = dir.join("corrupt.json");
-    std::fs::write(&corrupt, "{\"schema_version\": 1, \"cells\": [").unwrap();
-    let other = dir.join("v2.json");
+    std::fs::write(&corrupt, "{\"schema_version\": 2, \"cells\": [").unwrap();
+    let other = dir.join("v9.json");
     std::fs::write(
         &other,
         serde_json::to_string(&base()).unwrap().replacen(
-            "\"schema_version\":1",
             "\"schema_version\":2",
+            "\"schema_version\":9",
             1,
         ),
     )
@@ -142,7 +142,7 @@ fn bad_input_exits_2_and_names_the_file() {
     for (bad, want) in [
         (&missing, "missing.json"),
         (&corrupt, "corrupt.json"),
-        (&other, "schema_version 2"),
+        (&other, "schema_version 9"),
     ] {
         let (code, err) = fanout(&[
             "compare",

@@ -14,8 +14,6 @@ fn killing_fanout_report_midway_leaves_a_whole_report() {
         Command::new(env!("CARGO_BIN_EXE_fanout"))
             .args(["report", "--out"])
             .arg(&out)
-            .arg("--criterion")
-            .arg(fixture.join("criterion"))
             .arg("--metrics")
             .arg(fixture.join("metrics.json"))
             .spawn()

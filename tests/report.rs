@@ -1,6 +1,6 @@
-//! The report, generated from a fixture made by a real bench run (tests/fixtures/run: the
-//! criterion estimates and the bench record of tests/fixtures/profile.toml; one cell's status
-//! was edited to `failed` to cover that case).
+//! The report, generated from a fixture made by a real bench run (tests/fixtures/run: the bench
+//! record of tests/fixtures/profile.toml; one cell's status was edited to `failed` to cover
+//! that case).
 
 mod common;
 
@@ -15,15 +15,29 @@ fn temp(name: &str) -> PathBuf {
     d
 }
 
+/// The median of every timed batch of every round of one cell, straight from the record.
 fn median_from_fixture(workload: &str, strategy: &str) -> f64 {
-    let path = fixture()
-        .criterion_dir
-        .join(workload)
-        .join(strategy.replace('/', "_"))
-        .join("new/estimates.json");
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v["median"]["point_estimate"].as_f64().unwrap()
+        serde_json::from_str(&std::fs::read_to_string(fixture().record).unwrap()).unwrap();
+    let cell = v["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["workload"] == workload && c["strategy"] == strategy)
+        .unwrap();
+    let mut walls: Vec<f64> = cell["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["timed"].as_array().unwrap().iter())
+        .map(|b| b["wall_ns"].as_f64().unwrap())
+        .collect();
+    walls.sort_by(f64::total_cmp);
+    let n = walls.len();
+    match n % 2 {
+        1 => walls[n / 2],
+        _ => (walls[n / 2 - 1] + walls[n / 2]) / 2.0,
+    }
 }
 
 #[test]
@@ -32,7 +46,7 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
     let summary = report::generate(&fixture(), &out, 1_700_000_000, false).unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     let cells = json["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 10);
     let count = |s: &str| cells.iter().filter(|c| c["status"] == s).count();
@@ -49,7 +63,19 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
                 c["workload"].as_str().unwrap(),
                 c["strategy"].as_str().unwrap(),
             );
-            assert_eq!(c["median_ns"].as_f64().unwrap(), median_from_fixture(w, s));
+            let median = c["median_ns"].as_f64().unwrap();
+            assert_eq!(median, median_from_fixture(w, s));
+            let (lo, hi) = (
+                c["ci_lower_ns"].as_f64().unwrap(),
+                c["ci_upper_ns"].as_f64().unwrap(),
+            );
+            assert!(lo <= median && median <= hi, "{c}");
+            assert!(c["p90_ns"].as_f64().unwrap() >= median, "{c}");
+            assert!(
+                c["max_ns"].as_f64().unwrap() >= c["p90_ns"].as_f64().unwrap(),
+                "{c}"
+            );
+            assert_eq!(c["rounds"], 3, "{c}");
             let ratio = c["ratio_to_floor"].as_f64().unwrap();
             assert!(
                 (ratio - c["median_ns"].as_f64().unwrap() / c["floor_ns"].as_f64().unwrap()).abs()
@@ -70,19 +96,31 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
             .map(|c| c.median_ns.unwrap())
             .fold(f64::MAX, f64::min);
         assert_eq!(winner.median_ns, Some(best));
-        assert!(
-            md.contains(&format!(
-                "| {w} | {} | `{}` |",
-                winner.requests, winner.strategy
-            )),
-            "{md}"
-        );
+        // Named alone only when its interval clears every other cell's, else in the tie set.
+        let row = md
+            .lines()
+            .find(|l| l.starts_with(&format!("| {w} | {} | ", winner.requests)))
+            .unwrap_or_else(|| panic!("no answer row for {w}: {md}"));
+        let others_overlap = summary.measured(w).iter().skip(1).any(|c| {
+            c.ci_lower_ns.unwrap() <= winner.ci_upper_ns.unwrap()
+                && winner.ci_lower_ns.unwrap() <= c.ci_upper_ns.unwrap()
+        });
+        match others_overlap {
+            false => assert!(row.contains(&format!("| `{}` |", winner.strategy)), "{row}"),
+            true => assert!(
+                row.contains("tied: ") && row.contains(&format!("`{}`", winner.strategy)),
+                "{row}"
+            ),
+        }
     }
     assert!(
-        md.contains("| `sequential/ureq` | - | n/a |"),
+        md.contains("| `sequential/ureq` | - | - | n/a |"),
         "skipped cells are listed"
     );
-    assert!(md.contains("skipped: its ideal floor is 0.20 s a batch"));
+    assert!(
+        md.contains("skipped: its ideal floor is 0.20 s a batch"),
+        "{md}"
+    );
     assert!(md.contains("failed: edited in this fixture"));
     let answer = md.find("## Which strategy for N URLs?").unwrap();
     assert!(answer < md.find("## Findings").unwrap());
@@ -211,7 +249,7 @@ fn bad_inputs_name_the_file_and_leave_the_previous_report() {
 
     std::fs::write(
         dir.join("v9.json"),
-        text.replacen("\"schema_version\": 1", "\"schema_version\": 9", 1),
+        text.replacen("\"schema_version\": 2", "\"schema_version\": 9", 1),
     )
     .unwrap();
     refused(
@@ -223,17 +261,19 @@ fn bad_inputs_name_the_file_and_leave_the_previous_report() {
         &["v9.json", "schema_version 9"],
     );
 
-    let crit = dir.join("criterion/w/s/new");
-    std::fs::create_dir_all(&crit).unwrap();
-    std::fs::write(crit.join("benchmark.json"), "{\"full_id\": \"w/s\"}").unwrap();
-    std::fs::write(crit.join("estimates.json"), "{\"mean\": ").unwrap();
+    // A smoke run's record (`--test`) is refused: one batch a cell is a check, not a number.
+    std::fs::write(
+        dir.join("smoke.json"),
+        text.replacen("\"mode\": \"measure\"", "\"mode\": \"test\"", 1),
+    )
+    .unwrap();
     refused(
-        "estimates",
+        "smoke",
         Inputs {
-            criterion_dir: dir.join("criterion"),
+            record: dir.join("smoke.json"),
             ..fixture()
         },
-        &["estimates.json", "not criterion's format"],
+        &["smoke.json", "smoke run", "never published"],
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,17 +1,19 @@
 //! The machine-readable record of a bench run (`target/fanout/metrics.json`): every cell of the
-//! matrix with its status (ok, skipped or failed, with the reason), its floors and the resource
-//! costs of its metrics batches. Criterion keeps the timings under `target/criterion/`; the
-//! report joins the two. The file is rewritten after every cell, so an interrupted run keeps
-//! everything measured so far.
+//! matrix with its status (ok, skipped or failed, with the reason), its floors, and every round
+//! it was measured in: the cold batch's resource costs and each timed batch. Every published
+//! number is computed from this file alone, so a report can only ever describe one run. The
+//! file is rewritten after every cell of every round, so an interrupted run keeps everything
+//! measured so far.
 
+use super::sampling::RoundPlan;
 use crate::calibrate::Calibration;
 use crate::fsio::{self, FsError};
-use crate::metrics::BatchMetrics;
+use crate::metrics::{BatchMetrics, TimedBatch};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The version of this file's format; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Where the benches write their record.
 pub fn default_path() -> PathBuf {
@@ -24,6 +26,44 @@ pub enum Status {
     Ok,
     Skipped,
     Failed,
+}
+
+/// Whether the run measured (and may be published) or only checked that every cell works.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Measure,
+    /// `--test` / `cargo test --benches`: every cell once; never published.
+    Test,
+}
+
+/// One round of one cell, measured in a process of its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundRecord {
+    /// Which round (1-based).
+    pub round: usize,
+    /// The cell's place in that round's shuffled order (1-based).
+    pub position: usize,
+    /// Resident set of the cell's process after setup (strategy built, requests prepared):
+    /// the baseline its memory figure is measured from.
+    pub setup_rss_bytes: u64,
+    /// The process's peak resident set over the whole round (cold, warm and timed batches)
+    /// above `setup_rss_bytes`, from the kernel's high-water mark, reset after setup.
+    pub peak_rss_above_setup_bytes: u64,
+    /// Threads of the process after setup.
+    pub threads_after_setup: u64,
+    /// The first batch of the fresh process (cold connections), with resources sampled.
+    pub cold: BatchMetrics,
+    /// Untimed batches run after the cold one: the plan's warm batches, and those added
+    /// because a first timed batch still opened connections.
+    #[serde(default)]
+    pub warm_batches: usize,
+    /// How long the cell's process took, start to result (setup and every batch included).
+    #[serde(default)]
+    pub process_ns: u64,
+    /// The timed batches, every one verified and counted at the server.
+    pub timed: Vec<TimedBatch>,
 }
 
 /// One workload x strategy cell.
@@ -42,9 +82,21 @@ pub struct CellRecord {
     pub calibrated_floor_ns: Option<u64>,
     pub status: Status,
     pub reason: Option<String>,
-    /// Samples criterion was asked for (`null` when not measured).
-    pub samples: Option<usize>,
-    pub batches: Vec<BatchMetrics>,
+    /// Warm and timed batches per round, decided in the first round.
+    pub plan: Option<RoundPlan>,
+    /// The rounds this cell takes (as many as its budget holds, within the profile's bounds),
+    /// decided from its first round's time.
+    #[serde(default)]
+    pub planned_rounds: Option<usize>,
+    /// The rounds measured so far, in run order.
+    pub rounds: Vec<RoundRecord>,
+}
+
+impl CellRecord {
+    /// `workload/strategy`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.workload, self.strategy)
+    }
 }
 
 /// A whole bench run.
@@ -52,10 +104,16 @@ pub struct CellRecord {
 pub struct RunRecord {
     pub schema_version: u32,
     pub profile: String,
+    #[serde(default)]
+    pub mode: Mode,
     /// How the mock server ran: child-process, in-process or remote.
     pub server: String,
     pub server_url: String,
     pub started_unix: u64,
+    /// The most rounds a cell takes (each cell's own count is in its record), and the seed of
+    /// the rounds' shuffled orders.
+    pub rounds: usize,
+    pub seed: u64,
     /// The machine, toolchain and commit the cells were measured with (absent in records
     /// written before it was kept; the report then describes the machine it runs on).
     #[serde(default)]

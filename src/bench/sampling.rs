@@ -1,50 +1,65 @@
 //! How much to sample each cell, and which cells to skip, so a profile's run time is known in
-//! advance. IO-bound batches are long and their times barely vary, so sampling is flat and the
-//! sample count comes from the cell's predicted cost: its ideal floor before anything runs,
-//! then its first measured batch.
+//! advance. A cell is measured in several rounds, each in a fresh process at a different point
+//! of the run; the time goes to rounds (where a shared machine's drift shows) rather than to
+//! more batches of one block. The batch count per round comes from the cell's predicted cost:
+//! its ideal floor before anything runs, then its first (cold) batch.
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-
-/// Criterion's smallest sample count.
-pub const MIN_SAMPLES: usize = 10;
 
 /// The sampling settings of a profile (the `[sampling]` table of its file).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sampling {
-    /// The most samples a cell takes.
-    pub max_samples: usize,
-    /// The measurement time criterion aims for, in seconds, for a cheap cell.
-    pub measurement_s: f64,
-    /// Criterion's warm-up, in seconds (connections are already warm from the metrics pass).
+    /// Rounds: each cell is measured once per round, in a fresh process, and the order of the
+    /// cells is shuffled anew in every round. A cell takes this many rounds if they fit its
+    /// budget...
+    pub rounds: usize,
+    /// ... and never fewer than this many.
+    pub min_rounds: usize,
+    /// Seconds of timed batches a cell aims for in one round (a cheap cell's batch count).
+    pub round_s: f64,
+    /// The fewest timed batches of a cell in one round.
+    pub min_batches: usize,
+    /// The most timed batches of a cell in one round.
+    pub max_batches: usize,
+    /// Seconds of untimed warm batches after the cold one, in every round (a batch that takes
+    /// longer than this is warmed by the cold batch alone).
     pub warm_up_s: f64,
-    /// Untimed batches of the metrics pass before criterion measures.
-    pub metrics_batches: usize,
-    /// The longest one cell may take, in seconds; a cell predicted to take longer is skipped.
+    /// The longest one cell may take over all its rounds, in seconds; a cell predicted to take
+    /// longer is skipped, with the reason.
     pub cell_budget_s: f64,
 }
 
 impl Default for Sampling {
     fn default() -> Self {
         Sampling {
-            max_samples: 30,
-            measurement_s: 2.0,
-            warm_up_s: 0.3,
-            metrics_batches: 3,
+            rounds: 5,
+            min_rounds: 3,
+            round_s: 0.3,
+            min_batches: 2,
+            max_batches: 30,
+            warm_up_s: 0.1,
             cell_budget_s: 30.0,
         }
     }
 }
 
-/// What to do with a cell.
+/// What one round of a cell runs after its cold batch: decided once, in the first round, and
+/// kept for every round so the rounds are alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundPlan {
+    /// Untimed warm batches after the cold one.
+    pub warm: usize,
+    /// Timed batches.
+    pub batches: usize,
+}
+
+/// What to do with a cell after its first cold batch.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
-    Run {
-        samples: usize,
-        measurement: Duration,
-        warm_up: Duration,
-    },
+    /// Run it, with this many warm batches after the cold one in every round.
+    Warm(usize),
     Skip(String),
 }
 
@@ -58,21 +73,25 @@ impl Sampling {
                 Err((name, format!("= {v} is outside [{lo}, {hi}] seconds")))
             }
         };
-        range("sampling.measurement_s", self.measurement_s, 0.1, 600.0)?;
-        range("sampling.warm_up_s", self.warm_up_s, 0.01, 60.0)?;
+        range("sampling.round_s", self.round_s, 0.01, 600.0)?;
+        range("sampling.warm_up_s", self.warm_up_s, 0.0, 60.0)?;
         range("sampling.cell_budget_s", self.cell_budget_s, 1.0, 3600.0)?;
-        if !(MIN_SAMPLES..=10_000).contains(&self.max_samples) {
-            return Err((
-                "sampling.max_samples",
-                format!("= {} is outside [{MIN_SAMPLES}, 10000]", self.max_samples),
-            ));
-        }
-        if !(1..=100).contains(&self.metrics_batches) {
-            return Err((
-                "sampling.metrics_batches",
-                format!("= {} is outside [1, 100]", self.metrics_batches),
-            ));
-        }
+        let count = |name, v: usize, lo: usize, hi: usize| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err((name, format!("= {v} is outside [{lo}, {hi}]")))
+            }
+        };
+        count("sampling.min_rounds", self.min_rounds, 1, 100)?;
+        count("sampling.rounds", self.rounds, self.min_rounds, 100)?;
+        count("sampling.min_batches", self.min_batches, 1, 10_000)?;
+        count(
+            "sampling.max_batches",
+            self.max_batches,
+            self.min_batches,
+            10_000,
+        )?;
         Ok(())
     }
 
@@ -80,45 +99,64 @@ impl Sampling {
         Duration::from_secs_f64(self.cell_budget_s)
     }
 
+    /// The fewest batches a cell runs over the whole run: a cold one and the least timed ones in
+    /// each of its fewest rounds.
+    fn least_batches(&self) -> usize {
+        self.min_rounds * (1 + self.min_batches)
+    }
+
+    /// After a cell's first round took `first` (its whole process): how many rounds it gets,
+    /// as many as its budget holds between `min_rounds` and `rounds`. Cheap cells, where a
+    /// process's luck (which core the scheduler gives each thread) moves the numbers most,
+    /// get the most rounds; a long, steady one takes the fewest.
+    pub fn rounds_for(&self, first: Duration) -> usize {
+        let fit = (self.cell_budget_s / first.as_secs_f64().max(1e-6)).floor() as usize;
+        fit.clamp(self.min_rounds, self.rounds)
+    }
+
     /// Before anything runs: skip a cell whose floor alone would blow the budget.
     pub fn before_running(&self, floor: Duration) -> Option<String> {
-        let least = floor * (MIN_SAMPLES + self.metrics_batches) as u32;
+        let least = floor * self.least_batches() as u32;
         (least > self.budget()).then(|| {
             format!(
-                "its ideal floor is {:.2} s a batch, so {} batches would take at least {:.0} s, \
-                 over the profile's cell budget of {} s",
+                "its ideal floor is {:.2} s a batch, so {} batches ({} rounds of a cold batch and \
+                 {} timed ones) would take at least {:.0} s, over the profile's cell budget of {} s",
                 floor.as_secs_f64(),
-                MIN_SAMPLES + self.metrics_batches,
+                self.least_batches(),
+                self.min_rounds,
+                self.min_batches,
                 least.as_secs_f64(),
                 self.cell_budget_s
             )
         })
     }
 
-    /// After the metrics pass measured one batch at `batch`: how to sample, or why to skip.
-    pub fn decide(&self, batch: Duration) -> Decision {
-        let batch_s = batch.as_secs_f64().max(1e-6);
-        let least = batch_s * MIN_SAMPLES as f64;
+    /// After the first round's cold batch took `cold`: how many warm batches every round runs
+    /// after its cold one, or why to skip the cell.
+    pub fn after_cold(&self, cold: Duration) -> Decision {
+        let batch_s = cold.as_secs_f64().max(1e-6);
+        let least = batch_s * self.least_batches() as f64;
         if least > self.cell_budget_s {
             return Decision::Skip(format!(
-                "one batch took {batch_s:.2} s, so {MIN_SAMPLES} samples would take {least:.0} s, \
-                 over the profile's cell budget of {} s",
+                "its cold batch took {batch_s:.2} s, so {} batches would take {least:.0} s, over \
+                 the profile's cell budget of {} s",
+                self.least_batches(),
                 self.cell_budget_s
             ));
         }
-        // As many samples as fit in the measurement time at one batch each, within bounds.
-        let fit = (self.measurement_s / batch_s).floor() as usize;
-        let samples = fit.clamp(MIN_SAMPLES, self.max_samples);
-        // Flat sampling gives each sample ceil(measurement / (samples x batch)) batches: aim a
-        // little under one batch per sample so a long cell takes one batch per sample, not two.
-        let measurement = (batch_s * samples as f64 * 0.9)
-            .max(self.measurement_s)
-            .min(self.cell_budget_s);
-        Decision::Run {
-            samples,
-            measurement: Duration::from_secs_f64(measurement),
-            warm_up: Duration::from_secs_f64(self.warm_up_s.min(batch_s * 2.0).max(0.01)),
-        }
+        Decision::Warm((self.warm_up_s / batch_s).floor() as usize)
+    }
+
+    /// After the first round's first timed batch took `batch`: the timed batches of every
+    /// round, as many as fit in `round_s` within bounds and within the budget. A cold batch is
+    /// no guide here: opening a thousand connections can make it many times a warm one.
+    pub fn batches(&self, batch: Duration, warm: usize) -> usize {
+        let batch_s = batch.as_secs_f64().max(1e-6);
+        let fit = (self.round_s / batch_s).round() as usize;
+        // What the budget leaves for timed batches in one round, after the cold and warm ones.
+        let per_round = (self.cell_budget_s / self.min_rounds as f64 / batch_s).floor() as usize;
+        let room = per_round.saturating_sub(1 + warm).max(self.min_batches);
+        fit.clamp(self.min_batches, self.max_batches).min(room)
     }
 }
 
@@ -131,45 +169,28 @@ mod tests {
     }
 
     #[test]
-    fn cheap_cells_take_many_samples_within_the_measurement_time() {
+    fn cheap_cells_fill_the_round_time_with_batches() {
         let s = Sampling::default();
-        match s.decide(ms(10)) {
-            Decision::Run {
-                samples,
-                measurement,
-                ..
-            } => {
-                assert_eq!(samples, 30);
-                assert_eq!(measurement, Duration::from_secs(2));
-            }
-            d => panic!("{d:?}"),
-        }
+        assert_eq!(s.after_cold(ms(20)), Decision::Warm(5));
+        assert_eq!(s.batches(ms(10), 5), 30);
+        assert_eq!(s.batches(ms(50), 2), 6);
     }
 
     #[test]
-    fn long_cells_take_the_minimum_and_enough_time_for_one_batch_each() {
+    fn long_cells_take_the_minimum_and_no_warm_batch_beyond_the_cold_one() {
         let s = Sampling::default();
-        match s.decide(ms(1500)) {
-            Decision::Run {
-                samples,
-                measurement,
-                ..
-            } => {
-                assert_eq!(samples, MIN_SAMPLES);
-                assert!(
-                    measurement >= ms(13_000) && measurement < ms(15_000),
-                    "{measurement:?}"
-                );
-            }
-            d => panic!("{d:?}"),
-        }
+        assert_eq!(s.after_cold(ms(1500)), Decision::Warm(0));
+        assert_eq!(s.batches(ms(1500), 0), 2);
     }
 
     #[test]
     fn cells_over_budget_are_skipped_with_the_reason() {
         let s = Sampling::default();
-        match s.decide(ms(3500)) {
-            Decision::Skip(why) => assert!(why.contains("35 s") && why.contains("30 s"), "{why}"),
+        match s.after_cold(ms(3500)) {
+            Decision::Skip(why) => assert!(
+                why.contains("9 batches would take 32 s") && why.contains("30 s"),
+                "{why}"
+            ),
             d => panic!("{d:?}"),
         }
         let why = s.before_running(ms(11_000)).unwrap();
@@ -181,16 +202,29 @@ mod tests {
     }
 
     #[test]
+    fn cheap_cells_get_the_most_rounds_and_long_ones_the_fewest() {
+        let s = Sampling::default();
+        assert_eq!(s.rounds_for(ms(300)), 5);
+        assert_eq!(s.rounds_for(ms(7_000)), 4);
+        assert_eq!(s.rounds_for(ms(20_000)), 3, "never fewer than min_rounds");
+    }
+
+    #[test]
     fn bad_settings_name_the_field() {
         let s = Sampling {
-            max_samples: 3,
+            rounds: 2,
             ..Sampling::default()
         };
-        assert_eq!(s.validate().unwrap_err().0, "sampling.max_samples");
+        assert_eq!(s.validate().unwrap_err().0, "sampling.rounds");
         let s = Sampling {
             cell_budget_s: -1.0,
             ..Sampling::default()
         };
         assert!(s.validate().unwrap_err().1.contains("-1 is outside"));
+        let s = Sampling {
+            max_batches: 1,
+            ..Sampling::default()
+        };
+        assert_eq!(s.validate().unwrap_err().0, "sampling.max_batches");
     }
 }

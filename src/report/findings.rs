@@ -34,7 +34,47 @@ fn med(c: &Cell) -> f64 {
     c.median_ns.unwrap_or(f64::NAN)
 }
 
-/// The winner of each workload, with its margin over the runner-up.
+/// The answer for one workload: the fastest measured cell and every cell whose 95% interval
+/// overlaps it. A winner is named only when that set is the fastest alone and it is stable.
+pub enum Answer<'a> {
+    Winner(&'a Cell),
+    /// Cells that cannot be told apart from the fastest (intervals overlap), fastest first.
+    Tied(Vec<&'a Cell>),
+    /// The fastest cell clears every other, but its batches spread too widely to name it.
+    Unstable(&'a Cell),
+    None,
+}
+
+pub fn answer<'a>(s: &'a Summary, workload: &str) -> Answer<'a> {
+    let ranked = s.measured(workload);
+    let Some(first) = ranked.first() else {
+        return Answer::None;
+    };
+    let tied: Vec<&Cell> = ranked
+        .iter()
+        .copied()
+        .filter(|c| c.strategy == first.strategy || cis_overlap(first, c))
+        .collect();
+    match (tied.len(), first.unstable) {
+        (1, false) => Answer::Winner(first),
+        (1, true) => Answer::Unstable(first),
+        _ => Answer::Tied(tied),
+    }
+}
+
+/// `A`, `B` and `C`, each marked when unstable.
+pub fn names(cells: &[&Cell]) -> String {
+    cells
+        .iter()
+        .map(|c| match c.unstable {
+            true => format!("`{}` (unstable)", c.strategy),
+            false => format!("`{}`", c.strategy),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The winner of each workload, with its margin over the runner-up, or the tie set.
 pub fn winners(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     for w in s.workloads() {
@@ -46,34 +86,49 @@ pub fn winners(s: &Summary) -> Vec<String> {
         let of_floor = first
             .ratio_to_floor
             .map_or_else(String::new, |r| format!(" ({} its floor)", ratio(Some(r))));
-        let tied = ranked.get(1).filter(|second| cis_overlap(first, second));
-        let mut line = format!(
-            "**{w}** (N = {}): `{}` {} at {}{of_floor}",
-            first.requests,
-            first.strategy,
-            if tied.is_some() { "is fastest" } else { "wins" },
-            ms(med(first)),
-        );
-        match (ranked.get(1), tied) {
-            (Some(second), Some(_)) => line.push_str(&format!(
-                ", tied with `{}` ({}: the 95% confidence intervals overlap)",
-                second.strategy,
-                ms(med(second))
-            )),
-            (Some(second), None) => line.push_str(&format!(
-                ", {:.0}% ahead of `{}` ({})",
-                (med(second) / med(first) - 1.0) * 100.0,
-                second.strategy,
-                ms(med(second))
-            )),
-            _ => {}
-        }
+        let mut line = match answer(s, w) {
+            Answer::Winner(first) => {
+                let mut line = format!(
+                    "**{w}** (N = {}): `{}` wins at {}{of_floor}",
+                    first.requests,
+                    first.strategy,
+                    ms(med(first)),
+                );
+                if let Some(second) = ranked.get(1) {
+                    line.push_str(&format!(
+                        ", {:.0}% ahead of `{}` ({}); its 95% interval clears every other cell's",
+                        (med(second) / med(first) - 1.0) * 100.0,
+                        second.strategy,
+                        ms(med(second))
+                    ));
+                }
+                line
+            }
+            Answer::Unstable(first) => format!(
+                "**{w}** (N = {}): `{}` has the fastest median, {}{of_floor}, but no winner is \
+                 named: its batches spread widely (p90 {}, {:.2}x the median)",
+                first.requests,
+                first.strategy,
+                ms(med(first)),
+                ms(first.p90_ns.unwrap_or(f64::NAN)),
+                first.p90_ns.unwrap_or(f64::NAN) / med(first)
+            ),
+            Answer::Tied(tied) => format!(
+                "**{w}** (N = {}): no single winner; tied, their 95% intervals overlapping the \
+                 fastest's: {} (medians {} to {})",
+                first.requests,
+                names(&tied),
+                ms(med(tied[0])),
+                ms(med(tied[tied.len() - 1]))
+            ),
+            Answer::None => unreachable!("a measured cell exists"),
+        };
         if let Some(last) = ranked
             .last()
             .filter(|l| ranked.len() > 2 && l.strategy != first.strategy)
         {
             line.push_str(&format!(
-                "; the slowest measured, `{}`, takes {} ({:.1}x the winner)",
+                "; the slowest measured, `{}`, takes {} ({:.1}x the fastest)",
                 last.strategy,
                 ms(med(last)),
                 med(last) / med(first)

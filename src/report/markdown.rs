@@ -23,9 +23,14 @@ fn errors(c: &Cell) -> String {
 }
 
 fn status(c: &Cell) -> String {
-    match &c.reason {
-        Some(r) => format!("{}: {}", c.status, r.replace('|', "/")),
-        None => c.status.clone(),
+    match (&c.reason, c.unstable) {
+        (Some(r), _) => format!("{}: {}", c.status, r.replace('|', "/")),
+        (None, true) => format!(
+            "{}, **unstable** (p90 {:.2}x the median)",
+            c.status,
+            c.p90_ns.unwrap_or(0.0) / c.median_ns.unwrap_or(1.0)
+        ),
+        (None, false) => c.status.clone(),
     }
 }
 
@@ -42,9 +47,12 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(
         o,
         "Measured on {}: profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
-         number below is in [`summary.json`](summary.json); times are criterion's median wall \
-         time per batch with its 95% confidence interval; every timed batch was verified \
-         response by response.\n",
+         number below is in [`summary.json`](summary.json). Each cell was measured in {} rounds \
+         spread over the run, each round in a fresh process and in a shuffled order (seed {}); \
+         a time is the median wall time per batch over every timed batch of every round, with \
+         its 95% interval from a bootstrap over rounds, then batches, so it spans how far the \
+         rounds disagreed. Every batch was verified response by response and counted at the \
+         server.\n",
         super::text::date(s.run_started_unix),
         s.profile,
         c.cores,
@@ -52,7 +60,9 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         c.kernel,
         c.rustc,
         c.git_commit,
-        s.server.trim_end_matches("-process")
+        s.server.trim_end_matches("-process"),
+        s.rounds,
+        s.seed
     );
     if !s.not_run.is_empty() {
         let shown: Vec<String> = s
@@ -74,7 +84,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(o, "## Which strategy for N URLs?\n");
     let _ = writeln!(
         o,
-        "| workload | N | fastest | median | x floor | CPU per request | runner-up |"
+        "| workload | N | fastest (named only when its 95% interval clears every other) | median | x floor | CPU per request | next after them |"
     );
     let _ = writeln!(o, "|---|---:|---|---:|---:|---:|---|");
     for w in s.workloads() {
@@ -82,14 +92,29 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         let Some(first) = ranked.first() else {
             continue;
         };
-        let runner = ranked.get(1).map_or("-".into(), |r| {
+        let (fastest, next) = match findings::answer(s, w) {
+            findings::Answer::Winner(c) => (format!("`{}`", c.strategy), ranked.get(1)),
+            findings::Answer::Unstable(c) => (
+                format!("none named: `{}` is fastest but unstable", c.strategy),
+                ranked.get(1),
+            ),
+            findings::Answer::Tied(t) => (
+                format!("tied: {}", findings::names(&t)),
+                // The fastest cell outside the tie set (it need not be a prefix of the
+                // ranking: a slow cell with a wide interval can still overlap the fastest).
+                ranked
+                    .iter()
+                    .find(|c| !t.iter().any(|m| m.strategy == c.strategy)),
+            ),
+            findings::Answer::None => continue,
+        };
+        let runner = next.map_or("-".into(), |r| {
             format!("`{}` ({})", r.strategy, ms(r.median_ns.unwrap_or(0.0)))
         });
         let _ = writeln!(
             o,
-            "| {w} | {} | `{}` | {} | {} | {} | {runner} |",
+            "| {w} | {} | {fastest} | {} | {} | {} | {runner} |",
             first.requests,
-            first.strategy,
             ms(first.median_ns.unwrap_or(0.0)),
             ratio(first.ratio_to_floor),
             first.cpu_per_request_ns.map_or("-".into(), us)
@@ -108,8 +133,14 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         o,
         "Fastest first. `x floor` is the median over the ideal floor for the strategy's own \
          concurrency (sequential: the sum of latencies; K workers: the in-order makespan; \
-         unbounded: the longest request). Connections are those opened by a cold batch / a warm \
-         one. Skipped, failed and missing cells are listed with their reason.\n"
+         unbounded: the longest request). p90 / max are the tail of the timed batches; a cell \
+         whose p90 is 1.5x its median or more is marked unstable and never named a winner. \
+         Client CPU is user + system time of the cell's process per request (median batch). \
+         Threads added: the most threads alive at once during a cold batch above the count after \
+         setup, sampled every millisecond (a thread that lives less can be missed). Peak RSS \
+         above baseline: the cell's own process, its peak resident set over a round above its \
+         resident set after setup. Connections are those opened by a cold batch / a warm one. \
+         Skipped, failed and missing cells are listed with their reason.\n"
     );
     for w in s.workloads() {
         let _ = writeln!(o, "### {w}\n");
@@ -119,22 +150,26 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         }
         let _ = writeln!(
             o,
-            "| strategy | median [95% CI] | x floor | CPU per request | threads added | peak RSS | connections | peak in flight | errors | status |"
+            "| strategy | median [95% CI] | p90 / max | x floor | client CPU per request | threads added | peak RSS above baseline | connections | peak in flight | errors | status |"
         );
-        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         for c in s.ranked(w) {
             let time = match (c.median_ns, c.ci_lower_ns, c.ci_upper_ns) {
                 (Some(m), Some(l), Some(u)) => format!("{} [{} - {}]", ms(m), ms(l), ms(u)),
                 _ => "-".into(),
             };
+            let tail = match (c.p90_ns, c.max_ns) {
+                (Some(p), Some(m)) => format!("{} / {}", ms(p), ms(m)),
+                _ => "-".into(),
+            };
             let _ = writeln!(
                 o,
-                "| `{}` | {time} | {} | {} | {} | {} | {} / {} | {} | {} | {} |",
+                "| `{}` | {time} | {tail} | {} | {} | {} | {} | {} / {} | {} | {} | {} |",
                 c.strategy,
                 ratio(c.ratio_to_floor),
                 c.cpu_per_request_ns.map_or("-".into(), us),
                 opt(c.peak_threads_added),
-                c.peak_rss_bytes.map_or("-".into(), mib),
+                c.peak_rss_above_baseline_bytes.map_or("-".into(), mib),
                 opt(c.connections_cold),
                 opt(c.connections_warm),
                 opt(c.peak_in_flight),
@@ -208,7 +243,7 @@ fn faults(o: &mut String, s: &Summary) {
         );
         let _ = writeln!(
             o,
-            "From the first metrics batch of each cell: the server's own counters against the \
+            "From the first cold batch of each cell: the server's own counters against the \
              errors each strategy returned, kind by kind (a stall must surface as a timeout).\n"
         );
         let _ = writeln!(

@@ -1,11 +1,10 @@
 //! The published report: `summary.json`, `README.md`, SVG charts and a self-contained
-//! `index.html`, built from criterion's estimates and the bench record. Everything is rendered
+//! `index.html`, built from the bench record alone. Everything is rendered
 //! into a temporary directory first and moved into place only when all of it succeeded, so a
 //! failed or interrupted generation leaves the previous report untouched.
 
 pub mod charts;
 pub mod context;
-pub mod criterion;
 mod findings;
 pub mod history;
 pub mod html;
@@ -13,8 +12,8 @@ pub mod markdown;
 pub mod summary;
 mod text;
 
+use crate::bench::record::{self, RunRecord};
 use crate::fsio::{self, FsError};
-use crate::record::{self, RunRecord};
 use charts::{Bar, BarChart, ChartError, HeatCell, Series};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,8 +22,6 @@ use summary::{Cell, Summary};
 /// Where the report's inputs are.
 #[derive(Clone, Debug)]
 pub struct Inputs {
-    /// Criterion's output directory (`target/criterion`).
-    pub criterion_dir: PathBuf,
     /// The bench record (`target/fanout/metrics.json`).
     pub record: PathBuf,
     /// The workspace, for Cargo.lock and the git commit.
@@ -33,11 +30,7 @@ pub struct Inputs {
 
 impl Default for Inputs {
     fn default() -> Self {
-        let target = fsio::target_dir();
         Inputs {
-            criterion_dir: std::env::var_os("CRITERION_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| target.join("criterion")),
             record: record::default_path(),
             workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         }
@@ -49,8 +42,8 @@ impl Default for Inputs {
 pub enum ReportError {
     #[error(transparent)]
     Fs(#[from] FsError),
-    #[error(transparent)]
-    Criterion(#[from] criterion::CriterionError),
+    #[error("{path}: {why}")]
+    NotPublishable { path: PathBuf, why: &'static str },
     #[error("{path}: not {what} ({reason})")]
     Invalid {
         path: PathBuf,
@@ -112,12 +105,14 @@ fn read_versioned<T: serde::de::DeserializeOwned>(
 /// Builds the summary from the inputs.
 pub fn summarize(inputs: &Inputs, now_unix: u64) -> Result<Summary, ReportError> {
     let record = read_record(&inputs.record)?;
-    let estimates = criterion::read_all(&inputs.criterion_dir, "new")?;
     let context = record
         .context
         .clone()
         .unwrap_or_else(|| context::Context::of_this_machine(&inputs.workspace));
-    Ok(Summary::build(&record, &estimates, context, now_unix))
+    Summary::build(&record, context, now_unix).map_err(|why| ReportError::NotPublishable {
+        path: inputs.record.clone(),
+        why,
+    })
 }
 
 fn time_chart(s: &Summary, w: &str) -> Result<String, ChartError> {

@@ -1,22 +1,24 @@
-//! `summary.json`: every cell of a run joined from the bench record (status, floors, resource
-//! costs) and criterion's estimates (median and confidence interval), plus the run's context.
-//! This is the file every published number is traced to.
+//! `summary.json`: every cell of a run, built from the bench record alone (status, floors,
+//! every round's batches and resource costs), plus the run's context. This is the file every
+//! published number is traced to.
 //!
-//! Format (`schema_version` 1): `{schema_version, generated_unix, profile, server, context,
-//! calibration, cells: [Cell]}`; times in nanoseconds, sizes in bytes. A cell's `status` is `ok`
-//! (measured and verified), `skipped` or `failed` (with `reason`), or `missing` (the bench record
-//! has it but criterion has no estimate for it, e.g. a filtered run).
+//! Format (`schema_version` 2): `{schema_version, generated_unix, run_started_unix, profile,
+//! server, rounds, seed, context, calibration, cells: [Cell], not_run}`; times in nanoseconds,
+//! sizes in bytes. A cell's `status` is `ok` (measured in every round, every batch verified),
+//! `skipped` or `failed` (with `reason`), or `missing` (the run ended before all its rounds).
+//! `median_ns` is the median of all timed batches of all rounds; `ci_lower_ns`/`ci_upper_ns` its
+//! 95% interval from a bootstrap over rounds, then batches; `p90_ns` and `max_ns` the tail;
+//! `unstable` is set when p90 / median >= 1.5.
 
 use super::context::Context;
-use super::criterion::Estimate;
+use crate::bench::estimate::{self, Estimate};
+use crate::bench::record::{CellRecord, Mode, RunRecord, Status};
 use crate::calibrate::Calibration;
-use crate::metrics::BatchMetrics;
-use crate::record::{CellRecord, RunRecord, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of `summary.json`'s format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -26,11 +28,14 @@ pub struct Summary {
     pub run_started_unix: u64,
     pub profile: String,
     pub server: String,
+    /// Rounds each cell was planned for, and the seed of their shuffled orders.
+    pub rounds: usize,
+    pub seed: u64,
     pub context: Context,
     pub calibration: Option<Calibration>,
     pub cells: Vec<Cell>,
     /// Cells of the profile (every workload x every strategy) that this run did not include,
-    /// e.g. after a criterion filter.
+    /// e.g. after a filter.
     #[serde(default)]
     pub not_run: Vec<String>,
 }
@@ -47,25 +52,43 @@ pub struct Cell {
     pub requests: usize,
     pub bytes: u64,
     pub concurrency_limit: Option<usize>,
+    /// Median wall time per batch over every timed batch of every round.
     pub median_ns: Option<f64>,
+    /// The median's 95% interval (bootstrap over rounds, then batches within them).
     pub ci_lower_ns: Option<f64>,
     pub ci_upper_ns: Option<f64>,
+    /// The tail: the 90th percentile and the slowest timed batch.
+    pub p90_ns: Option<f64>,
+    pub max_ns: Option<f64>,
+    pub std_dev_ns: Option<f64>,
+    /// Each round's median, in run order.
+    pub round_medians_ns: Vec<f64>,
+    /// Rounds measured, and timed batches over all of them.
+    pub rounds: usize,
+    pub batches: usize,
+    /// p90 / median >= 1.5: the median alone misleads; never named a winner.
+    pub unstable: bool,
     pub floor_ns: u64,
     pub calibrated_floor_ns: Option<u64>,
     /// median / floor (1.0 is the floor itself).
     pub ratio_to_floor: Option<f64>,
-    /// Client CPU (user + system) per batch and per request, median over the metrics batches.
+    /// Client CPU (user + system) per batch and per request, median over the timed batches.
     pub cpu_per_batch_ns: Option<u64>,
     pub cpu_per_request_ns: Option<u64>,
+    /// Context switches of the client per batch, median over the timed batches.
     pub context_switches: Option<u64>,
-    /// Threads the batch added to the process at its peak.
+    /// The most threads alive at once during the cold batch above the count after setup,
+    /// sampled every millisecond (median over rounds).
     pub peak_threads_added: Option<u64>,
-    pub peak_rss_bytes: Option<u64>,
-    /// Connections opened by the first (cold) batch and by a warm one (median of the rest).
+    /// The peak resident set of the cell's own process above its resident set after setup, over
+    /// a whole round (median over rounds).
+    pub peak_rss_above_baseline_bytes: Option<u64>,
+    /// Connections opened by the cold batch (median over rounds) and by a timed (warm) batch
+    /// (median over them).
     pub connections_cold: Option<u64>,
     pub connections_warm: Option<u64>,
     pub peak_in_flight: Option<u64>,
-    /// Outcomes other than `ok` in the first metrics batch, by class.
+    /// Outcomes other than `ok` in the first cold batch, by class.
     pub errors: BTreeMap<String, usize>,
     pub faults_injected: BTreeMap<String, u64>,
 }
@@ -75,27 +98,45 @@ fn median(mut v: Vec<u64>) -> Option<u64> {
     v.get(v.len() / 2).copied()
 }
 
-fn of_batches(b: &[BatchMetrics], f: impl Fn(&BatchMetrics) -> u64) -> Option<u64> {
-    median(b.iter().map(f).collect())
+/// A stable per-cell seed, so one record always yields the same intervals.
+fn cell_seed(run_seed: u64, id: &str) -> u64 {
+    id.bytes().fold(run_seed ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 impl Cell {
-    fn new(c: &CellRecord, estimate: Option<&Estimate>) -> Cell {
-        let b = &c.batches;
-        let status = match (c.status, estimate) {
-            (Status::Ok, Some(_)) => "ok",
-            (Status::Ok, None) => "missing",
-            (Status::Skipped, _) => "skipped",
-            (Status::Failed, _) => "failed",
+    fn new(c: &CellRecord, planned_rounds: usize, seed: u64) -> Cell {
+        let timed: Vec<_> = c.rounds.iter().flat_map(|r| r.timed.iter()).collect();
+        let planned_rounds = c.planned_rounds.unwrap_or(planned_rounds);
+        let complete = c.rounds.len() >= planned_rounds;
+        let status = match c.status {
+            Status::Ok if complete => "ok",
+            Status::Ok => "missing",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
         };
         let reason = match status {
-            "missing" => Some("no criterion estimate for this cell (not run in this pass)".into()),
+            "missing" => Some(format!(
+                "measured in {} of {planned_rounds} rounds: the run ended before the rest",
+                c.rounds.len()
+            )),
             _ => c.reason.clone(),
         };
-        // Only verified, measured cells publish a time.
-        let estimate = estimate.filter(|_| status == "ok");
-        let cpu = of_batches(b, |m| m.user_ns + m.system_ns);
-        let first = b.first();
+        // Only verified cells measured in every round publish a time.
+        let walls: Vec<Vec<f64>> = c
+            .rounds
+            .iter()
+            .map(|r| r.timed.iter().map(|b| b.wall_ns as f64).collect())
+            .collect();
+        let e: Option<Estimate> = (status == "ok")
+            .then(|| estimate::estimate(&walls, cell_seed(seed, &c.id())))
+            .flatten();
+        let cpu = median(timed.iter().map(|b| b.cpu_ns).collect());
+        let of_rounds = |f: &dyn Fn(&crate::bench::record::RoundRecord) -> u64| {
+            median(c.rounds.iter().map(f).collect())
+        };
+        let first = c.rounds.first().map(|r| &r.cold);
         Cell {
             workload: c.workload.clone(),
             strategy: c.strategy.clone(),
@@ -106,28 +147,39 @@ impl Cell {
             requests: c.requests,
             bytes: c.bytes,
             concurrency_limit: c.concurrency_limit,
-            median_ns: estimate.map(|e| e.median_ns),
-            ci_lower_ns: estimate.map(|e| e.lower_ns),
-            ci_upper_ns: estimate.map(|e| e.upper_ns),
+            median_ns: e.as_ref().map(|e| e.median_ns),
+            ci_lower_ns: e.as_ref().map(|e| e.lower_ns),
+            ci_upper_ns: e.as_ref().map(|e| e.upper_ns),
+            p90_ns: e.as_ref().map(|e| e.p90_ns),
+            max_ns: e.as_ref().map(|e| e.max_ns),
+            std_dev_ns: e.as_ref().map(|e| e.std_dev_ns),
+            round_medians_ns: e
+                .as_ref()
+                .map_or(Vec::new(), |e| e.round_medians_ns.clone()),
+            rounds: c.rounds.len(),
+            batches: timed.len(),
+            unstable: e.as_ref().is_some_and(Estimate::unstable),
             floor_ns: c.floor_ns,
             calibrated_floor_ns: c.calibrated_floor_ns,
-            ratio_to_floor: estimate
+            ratio_to_floor: e
+                .as_ref()
                 .filter(|_| c.floor_ns > 0)
                 .map(|e| e.median_ns / c.floor_ns as f64),
             cpu_per_batch_ns: cpu,
             cpu_per_request_ns: cpu.map(|n| n / c.requests.max(1) as u64),
-            context_switches: of_batches(b, |m| m.voluntary_switches + m.involuntary_switches),
-            peak_threads_added: of_batches(b, |m| {
-                m.peak_threads.saturating_sub(m.threads_at_start)
+            context_switches: median(timed.iter().map(|b| b.switches).collect()),
+            peak_threads_added: of_rounds(&|r| {
+                r.cold.peak_threads.saturating_sub(r.threads_after_setup)
             }),
-            peak_rss_bytes: b.iter().map(|m| m.peak_rss_bytes).max(),
-            connections_cold: first.map(|m| m.connections_opened),
-            connections_warm: if b.len() > 1 {
-                of_batches(&b[1..], |m| m.connections_opened)
-            } else {
-                None
-            },
-            peak_in_flight: b.iter().map(|m| m.peak_in_flight).max(),
+            peak_rss_above_baseline_bytes: of_rounds(&|r| r.peak_rss_above_setup_bytes),
+            connections_cold: of_rounds(&|r| r.cold.connections_opened),
+            connections_warm: median(timed.iter().map(|b| b.connections_opened).collect()),
+            peak_in_flight: c
+                .rounds
+                .iter()
+                .map(|r| r.cold.peak_in_flight)
+                .chain(timed.iter().map(|b| b.peak_in_flight))
+                .max(),
             errors: first
                 .map(|m| {
                     m.outcomes
@@ -179,81 +231,36 @@ fn not_run(record: &RunRecord) -> Vec<String> {
 }
 
 impl Summary {
-    /// Joins a bench record and criterion's estimates (keyed by `workload/strategy`).
+    /// The summary of a measured run's record. A smoke run (`--test`) is refused: its single
+    /// batches are checks, not measurements.
     pub fn build(
         record: &RunRecord,
-        estimates: &BTreeMap<String, Estimate>,
         context: Context,
         generated_unix: u64,
-    ) -> Summary {
-        Summary {
+    ) -> Result<Summary, &'static str> {
+        if record.mode == Mode::Test {
+            return Err(
+                "a smoke run (--test): its cells ran once, to check they work, and are \
+                        never published; run `cargo bench` to measure",
+            );
+        }
+        Ok(Summary {
             schema_version: SCHEMA_VERSION,
             generated_unix,
             run_started_unix: record.started_unix,
             profile: record.profile.clone(),
             server: record.server.clone(),
+            rounds: record.rounds,
+            seed: record.seed,
             context,
             calibration: record.calibration.clone(),
             cells: record
                 .cells
                 .iter()
-                .map(|c| Cell::new(c, estimates.get(&format!("{}/{}", c.workload, c.strategy))))
+                .map(|c| Cell::new(c, record.rounds, record.seed))
                 .collect(),
             not_run: not_run(record),
-        }
-    }
-
-    /// A summary of criterion estimates alone (a saved criterion baseline): wall times only.
-    pub fn from_estimates(estimates: &BTreeMap<String, Estimate>, profile: &str) -> Summary {
-        let registry = crate::strategy::registry();
-        let cells = estimates
-            .iter()
-            .filter_map(|(id, e)| {
-                let (workload, strategy) = id.split_once('/')?;
-                let info = registry
-                    .iter()
-                    .find(|r| r.info.id == strategy)
-                    .map(|r| r.info);
-                Some(Cell {
-                    workload: workload.into(),
-                    strategy: strategy.into(),
-                    family: info.map_or("", |i| i.family.as_str()).into(),
-                    mirrors: info.map_or("", |i| i.mirrors).into(),
-                    status: "ok".into(),
-                    reason: None,
-                    requests: 0,
-                    bytes: 0,
-                    concurrency_limit: None,
-                    median_ns: Some(e.median_ns),
-                    ci_lower_ns: Some(e.lower_ns),
-                    ci_upper_ns: Some(e.upper_ns),
-                    floor_ns: 0,
-                    calibrated_floor_ns: None,
-                    ratio_to_floor: None,
-                    cpu_per_batch_ns: None,
-                    cpu_per_request_ns: None,
-                    context_switches: None,
-                    peak_threads_added: None,
-                    peak_rss_bytes: None,
-                    connections_cold: None,
-                    connections_warm: None,
-                    peak_in_flight: None,
-                    errors: BTreeMap::new(),
-                    faults_injected: BTreeMap::new(),
-                })
-            })
-            .collect();
-        Summary {
-            schema_version: SCHEMA_VERSION,
-            generated_unix: 0,
-            run_started_unix: 0,
-            profile: profile.into(),
-            server: String::new(),
-            context: Context::default(),
-            calibration: None,
-            cells,
-            not_run: Vec::new(),
-        }
+        })
     }
 
     /// The workloads in run order.

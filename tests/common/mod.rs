@@ -4,12 +4,11 @@
 use fanout_bench::report::{self, summary::Summary, Inputs};
 use std::path::{Path, PathBuf};
 
-/// The inputs of the fixture: criterion estimates and the bench record of a real run of
-/// tests/fixtures/profile.toml (one cell's status edited to `failed`).
+/// The inputs of the fixture: the bench record of a real run of tests/fixtures/profile.toml
+/// (one cell's status edited to `failed`).
 pub fn fixture() -> Inputs {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/run");
     Inputs {
-        criterion_dir: dir.join("criterion"),
         record: dir.join("metrics.json"),
         workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     }
