@@ -48,6 +48,10 @@ pub enum Command {
         /// The bench record (default: target/fanout/metrics.json).
         #[arg(long)]
         metrics: Option<std::path::PathBuf>,
+        /// A second run's summary.json of the same profile: the report says how far it moved
+        /// these numbers.
+        #[arg(long)]
+        rerun: Option<std::path::PathBuf>,
         /// Also append this run to OUT/history.jsonl (and draw trends from it).
         #[arg(long)]
         record: bool,

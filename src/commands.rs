@@ -164,6 +164,7 @@ pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
 pub fn report(
     out: &std::path::Path,
     metrics: Option<std::path::PathBuf>,
+    rerun: Option<std::path::PathBuf>,
     record: bool,
 ) -> Result<bool> {
     let mut inputs = crate::report::Inputs::default();
@@ -173,6 +174,28 @@ pub fn report(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
+    if let Some(path) = rerun {
+        use crate::compare::{compare, Metric};
+        let this = crate::report::summarize(&inputs, now)?;
+        let other = crate::report::read_summary(&path)
+            .with_context(|| format!("the rerun {}", path.display()))?;
+        let c = compare(&this, &other, &Metric::Wall, 0.10);
+        let s = c
+            .spread
+            .clone()
+            .with_context(|| format!("{} shares no measured cell with this run", path.display()))?;
+        inputs.rerun = Some(crate::report::summary::Rerun {
+            run_started_unix: other.run_started_unix,
+            regressions: c.regressions(),
+            compared: s.compared,
+            median_abs_change_pct: s.median_abs_change_pct,
+            p90_abs_change_pct: s.p90_abs_change_pct,
+            max_abs_change_pct: s.max_abs_change_pct,
+            inside_interval: s.inside_baseline_interval,
+            over_5ms: s.over_5ms,
+            over_5ms_within_10pct: s.over_5ms_within_threshold,
+        });
+    }
     let summary = crate::report::generate(&inputs, out, now, record)?;
     let count = |s: &str| summary.cells.iter().filter(|c| c.status == s).count();
     println!(

@@ -73,6 +73,8 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// How far the two sides differ overall.
     pub spread: Option<Spread>,
+    /// The machine's pace on each side (median server capacity over rounds), when both kept it.
+    pub pace: Option<(f64, f64)>,
 }
 
 /// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
@@ -135,10 +137,27 @@ impl Comparison {
     }
 
     fn spread_text(&self) -> String {
+        let mut o = String::new();
+        if let Some((old, new)) = self.pace {
+            let change = (new / old - 1.0) * 100.0;
+            let _ = writeln!(
+                o,
+                "The machine's pace (mock server capacity, median over rounds): {old:.0} -> \
+                 {new:.0} requests/s ({change:+.0}%){}",
+                if change.abs() > 20.0 {
+                    ": the machine itself changed between the runs, so part of any difference \
+                     is the machine's"
+                } else {
+                    ""
+                }
+            );
+        }
         let Some(s) = &self.spread else {
-            return "No cell was measured on both sides.\n".into();
+            o.push_str("No cell was measured on both sides.\n");
+            return o;
         };
-        let mut o = format!(
+        let _ = write!(
+            o,
             "{} cells on both sides: |change| median {:.1}%, p90 {:.1}%, max {:.1}%; {} of {} \
              ({:.0}%) inside the baseline's interval",
             s.compared,
@@ -258,6 +277,7 @@ pub fn compare(base: &Summary, current: &Summary, metric: &Metric, threshold: f6
         threshold_pct: threshold * 100.0,
         rows,
         spread: None,
+        pace: base.pace().zip(current.pace()).map(|(a, b)| (a.1, b.1)),
     };
     c.spread = c.measure_spread();
     c

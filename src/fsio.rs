@@ -49,8 +49,7 @@ pub fn read(path: &Path) -> Result<String, FsError> {
     std::fs::read_to_string(path).map_err(err("cannot read", path))
 }
 
-/// The cargo target directory, as criterion finds it (`CARGO_TARGET_DIR`, else `target/` of
-/// this workspace).
+/// The cargo target directory (`CARGO_TARGET_DIR`, else `target/` of this workspace).
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

@@ -22,8 +22,9 @@ fn main() -> ExitCode {
         Command::Report {
             out,
             metrics,
+            rerun,
             record,
-        } => commands::report(&out, metrics, record),
+        } => commands::report(&out, metrics, rerun, record),
         Command::Compare {
             baseline,
             current,

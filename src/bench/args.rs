@@ -124,8 +124,9 @@ impl BenchArgs {
                 f if SAMPLING.contains(&f) => {
                     return Err(format!(
                         "{f} is criterion's sampling flag; this bench samples every cell in rounds \
-                         of fresh processes, set by the profile's [sampling] table (rounds, round_s, \
-                         min_batches, max_batches, warm_up_s, cell_budget_s in workloads/*.toml)"
+                         of fresh processes, set by the profile's [sampling] table (rounds, min_rounds, \
+                         round_s, min_batches, max_batches, warm_up_s, cell_budget_s in \
+                         workloads/*.toml)"
                     ))
                 }
                 f if HARMLESS_WITH_VALUE.contains(&f) => {

@@ -71,6 +71,7 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
             "CARGO_MANIFEST_DIR"
         )))),
         calibration,
+        round_capacity_rps: Vec::new(),
         cells,
     };
     // A smoke run never replaces the record a report is made from.
@@ -101,6 +102,9 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
             // shows in the interval, instead of shifting a whole run.
             drop(target);
             target = Target::from_env()?;
+        }
+        if !test {
+            record.round_capacity_rps.push(pace(&target)?);
         }
         for (position, &i) in cells.iter().enumerate() {
             let c = &record.cells[i];
@@ -187,6 +191,17 @@ fn cannot_run(
     }
     let floor = w.floor(e.info.concurrency.limit(w));
     sampling.before_running(floor).filter(|_| !test)
+}
+
+/// The machine's pace now: the server's capacity over a short, fixed load.
+fn pace(target: &Target) -> anyhow::Result<f64> {
+    let plan = calibrate::Plan {
+        capacity_time: Duration::from_millis(300),
+        latencies_ms: &[],
+        concurrencies: &[],
+        ..calibrate::Plan::default()
+    };
+    Ok(calibrate::calibrate(target, &plan)?.capacity_rps)
 }
 
 /// Runs one job in a child process, stopped by PID if it runs past `limit`.

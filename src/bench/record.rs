@@ -119,6 +119,11 @@ pub struct RunRecord {
     #[serde(default)]
     pub context: Option<crate::report::context::Context>,
     pub calibration: Option<Calibration>,
+    /// The machine's pace in each round: the fresh mock server's capacity (requests per
+    /// second over 64 connections, 0.3 s), measured as the round starts. A shared machine
+    /// whose neighbours get busy shows it here first.
+    #[serde(default)]
+    pub round_capacity_rps: Vec<f64>,
     pub cells: Vec<CellRecord>,
 }
 

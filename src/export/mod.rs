@@ -1,6 +1,5 @@
 //! Exports of a run's summary for the common tracking services, one format per file behind one
-//! single-method trait. Only verified, measured cells are exported; criterion's own baselines
-//! under `target/criterion` are never touched, so critcmp and other readers keep working.
+//! single-method trait. Only verified, measured cells are exported.
 
 mod bmf;
 mod github;

@@ -31,7 +31,6 @@ pub const COMPARED: &[&str] = &[
     "blocking",
     "rayon",
     "futures",
-    "criterion",
 ];
 
 fn output(cmd: &str, args: &[&str]) -> String {

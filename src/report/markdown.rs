@@ -64,6 +64,37 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         s.rounds,
         s.seed
     );
+    if let Some(r) = &s.rerun {
+        let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+        let _ = writeln!(
+            o,
+            "**How far a rerun moved these numbers**: a second run of this profile on the same \
+             machine ({}), compared cell by cell with `fanout compare`: {} regression(s); \
+             |change| median {:.1}%, p90 {:.1}%, max {:.1}%; {} of {} cells ({:.0}%) inside this \
+             run's interval; of the {} cells of 5 ms or more, {} ({:.0}%) within 10%.\n",
+            super::text::date(r.run_started_unix),
+            r.regressions,
+            r.median_abs_change_pct,
+            r.p90_abs_change_pct,
+            r.max_abs_change_pct,
+            r.inside_interval,
+            r.compared,
+            pct(r.inside_interval, r.compared),
+            r.over_5ms,
+            r.over_5ms_within_10pct,
+            pct(r.over_5ms_within_10pct, r.over_5ms)
+        );
+    }
+    if let Some((lo, mid, hi)) = s.pace() {
+        let _ = writeln!(
+            o,
+            "The machine's pace during the run (the mock server's capacity, measured as each \
+             round started): {:.0} to {:.0} requests/s, median {:.0}; a wide range means the \
+             machine itself sped up or slowed down under its neighbours, and every number \
+             below moved with it.\n",
+            lo, hi, mid
+        );
+    }
     if !s.not_run.is_empty() {
         let shown: Vec<String> = s
             .not_run

@@ -26,6 +26,8 @@ pub struct Inputs {
     pub record: PathBuf,
     /// The workspace, for Cargo.lock and the git commit.
     pub workspace: PathBuf,
+    /// How far a second run moved these numbers (`fanout report --rerun`).
+    pub rerun: Option<summary::Rerun>,
 }
 
 impl Default for Inputs {
@@ -33,6 +35,7 @@ impl Default for Inputs {
         Inputs {
             record: record::default_path(),
             workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            rerun: None,
         }
     }
 }
@@ -109,10 +112,13 @@ pub fn summarize(inputs: &Inputs, now_unix: u64) -> Result<Summary, ReportError>
         .context
         .clone()
         .unwrap_or_else(|| context::Context::of_this_machine(&inputs.workspace));
-    Summary::build(&record, context, now_unix).map_err(|why| ReportError::NotPublishable {
-        path: inputs.record.clone(),
-        why,
-    })
+    let mut summary =
+        Summary::build(&record, context, now_unix).map_err(|why| ReportError::NotPublishable {
+            path: inputs.record.clone(),
+            why,
+        })?;
+    summary.rerun = inputs.rerun.clone();
+    Ok(summary)
 }
 
 fn time_chart(s: &Summary, w: &str) -> Result<String, ChartError> {

@@ -3,7 +3,7 @@
 //! published number is traced to.
 //!
 //! Format (`schema_version` 2): `{schema_version, generated_unix, run_started_unix, profile,
-//! server, rounds, seed, context, calibration, cells: [Cell], not_run}`; times in nanoseconds,
+//! server, rounds, seed, context, calibration, round_capacity_rps, cells: [Cell], not_run}`; times in nanoseconds,
 //! sizes in bytes. A cell's `status` is `ok` (measured in every round, every batch verified),
 //! `skipped` or `failed` (with `reason`), or `missing` (the run ended before all its rounds).
 //! `median_ns` is the median of all timed batches of all rounds; `ci_lower_ns`/`ci_upper_ns` its
@@ -33,11 +33,33 @@ pub struct Summary {
     pub seed: u64,
     pub context: Context,
     pub calibration: Option<Calibration>,
+    /// The mock server's capacity measured at the start of each round (the machine's pace).
+    #[serde(default)]
+    pub round_capacity_rps: Vec<f64>,
     pub cells: Vec<Cell>,
     /// Cells of the profile (every workload x every strategy) that this run did not include,
     /// e.g. after a filter.
     #[serde(default)]
     pub not_run: Vec<String>,
+    /// How far a second run of the same profile moved these numbers, if one was given.
+    #[serde(default)]
+    pub rerun: Option<Rerun>,
+}
+
+/// A second run compared with this one, cell by cell (`fanout report --rerun`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rerun {
+    pub run_started_unix: u64,
+    pub regressions: usize,
+    pub compared: usize,
+    pub median_abs_change_pct: f64,
+    pub p90_abs_change_pct: f64,
+    pub max_abs_change_pct: f64,
+    /// Cells whose rerun median lies inside this run's interval.
+    pub inside_interval: usize,
+    /// Cells of 5 ms or more, and those of them within 10%.
+    pub over_5ms: usize,
+    pub over_5ms_within_10pct: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -254,13 +276,23 @@ impl Summary {
             seed: record.seed,
             context,
             calibration: record.calibration.clone(),
+            round_capacity_rps: record.round_capacity_rps.clone(),
             cells: record
                 .cells
                 .iter()
                 .map(|c| Cell::new(c, record.rounds, record.seed))
                 .collect(),
             not_run: not_run(record),
+            rerun: None,
         })
+    }
+
+    /// The machine's pace over the run: the least, median and largest of the server capacities
+    /// measured at the start of each round.
+    pub fn pace(&self) -> Option<(f64, f64, f64)> {
+        let mut v = self.round_capacity_rps.clone();
+        v.sort_by(f64::total_cmp);
+        Some((*v.first()?, v[v.len() / 2], *v.last()?))
     }
 
     /// The workloads in run order.

@@ -11,6 +11,7 @@ pub fn fixture() -> Inputs {
     Inputs {
         record: dir.join("metrics.json"),
         workspace: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        rerun: None,
     }
 }
 
