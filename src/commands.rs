@@ -194,6 +194,15 @@ pub fn report(
             inside_interval: s.inside_baseline_interval,
             over_5ms: s.over_5ms,
             over_5ms_within_10pct: s.over_5ms_within_threshold,
+            not_measured_in_rerun: this
+                .cells
+                .iter()
+                .filter(|c| c.status == "ok")
+                .filter_map(|c| {
+                    let o = other.cell(&c.workload, &c.strategy)?;
+                    (o.status != "ok").then(|| format!("{} ({})", c.id(), o.status))
+                })
+                .collect(),
         });
     }
     let summary = crate::report::generate(&inputs, out, now, record)?;

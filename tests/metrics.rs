@@ -5,6 +5,10 @@ use fanout_bench::target::Target;
 use fanout_bench::{metrics, ProfileFile};
 use std::path::Path;
 
+/// Thread counts are the process's: the tests here take turns, so one test's server and
+/// strategy threads never show in another's figures.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn workload(requests: usize) -> fanout_bench::Workload {
     let text = format!(
         "[[workload]]\nname = \"w\"\nrequests = {requests}\nbytes = 64\nlatency = {{ model = \"fixed\", ms = 100 }}\n"
@@ -23,6 +27,7 @@ fn build(id: &str, w: &fanout_bench::Workload) -> Box<dyn strategy::Strategy> {
 
 #[test]
 fn a_sequential_strategy_opens_one_connection_and_then_reuses_it() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let target = Target::in_process().unwrap();
     let w = workload(4);
     let mut s = build("sequential/ureq", &w);
@@ -45,6 +50,7 @@ fn a_sequential_strategy_opens_one_connection_and_then_reuses_it() {
 
 #[test]
 fn thread_per_url_shows_n_threads_and_n_connections() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let target = Target::in_process().unwrap();
     let w = workload(40);
     let mut s = build("threads/thread-per-url", &w);

@@ -84,6 +84,17 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
             r.over_5ms_within_10pct,
             pct(r.over_5ms_within_10pct, r.over_5ms)
         );
+        if !r.not_measured_in_rerun.is_empty() {
+            let _ = writeln!(
+                o,
+                "Measured here but not in the rerun: {}.\n",
+                r.not_measured_in_rerun
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     if let Some((lo, mid, hi)) = s.pace() {
         let _ = writeln!(

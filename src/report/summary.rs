@@ -60,6 +60,9 @@ pub struct Rerun {
     /// Cells of 5 ms or more, and those of them within 10%.
     pub over_5ms: usize,
     pub over_5ms_within_10pct: usize,
+    /// Cells measured here that the rerun did not measure, with the rerun's status.
+    #[serde(default)]
+    pub not_measured_in_rerun: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
