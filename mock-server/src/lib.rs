@@ -21,10 +21,12 @@
 
 pub mod body;
 mod config;
+mod cpu;
 pub mod params;
 mod rlimit;
 mod server;
 mod stats;
+mod timer;
 
 pub use config::{Config, StartError};
 pub use params::{Fault, Limits, ParamError, Params};

@@ -7,8 +7,10 @@
 
 use crate::body::Body;
 use crate::config::{Config, StartError};
+use crate::cpu::ThreadClocks;
 use crate::params::{Fault, Limits, Params};
 use crate::stats::{Counters, Stats};
+use crate::timer::Timer;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
@@ -85,12 +87,20 @@ pub fn start(config: Config) -> Result<ServerHandle, StartError> {
     listener
         .set_nonblocking(true)
         .map_err(StartError::Runtime)?;
-    let runtime = build_runtime(&config).map_err(StartError::Runtime)?;
     let counters = Arc::new(Counters::default());
+    let clocks = counters.clocks.clone();
+    let runtime = build_runtime(&config, clocks.clone()).map_err(StartError::Runtime)?;
     let (stop, stopped) = oneshot::channel();
+    let timer = {
+        let _inside = runtime.enter();
+        let timer = Timer::new().map_err(StartError::Runtime)?;
+        runtime.spawn(timer.clone().drive());
+        timer
+    };
     let shared = Arc::new(Shared {
         counters: counters.clone(),
         limits: config.limits,
+        timer,
     });
     let pin = config
         .pin_cores
@@ -103,8 +113,10 @@ pub fn start(config: Config) -> Result<ServerHandle, StartError> {
             if let Some(core) = pin {
                 core_affinity::set_for_current(core_affinity::CoreId { id: core });
             }
+            clocks.register_current();
             runtime.block_on(serve(listener, config, shared, stopped));
             runtime.shutdown_timeout(Duration::from_millis(100));
+            clocks.retire_current();
         })
         .map_err(StartError::Runtime)?;
     Ok(ServerHandle {
@@ -130,7 +142,10 @@ fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
-fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
+fn build_runtime(
+    config: &Config,
+    clocks: Arc<ThreadClocks>,
+) -> std::io::Result<tokio::runtime::Runtime> {
     if config.threads == 1 {
         return tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -138,6 +153,7 @@ fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
     }
     let cores = config.pin_cores.clone();
     let next = AtomicUsize::new(0);
+    let stopping = clocks.clone();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.threads)
         .thread_name("mock-server-worker")
@@ -146,7 +162,9 @@ fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
                 let i = next.fetch_add(1, Ordering::Relaxed) % cores.len();
                 core_affinity::set_for_current(core_affinity::CoreId { id: cores[i] });
             }
+            clocks.register_current();
         })
+        .on_thread_stop(move || stopping.retire_current())
         .enable_all()
         .build()
 }
@@ -155,6 +173,8 @@ fn build_runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
 struct Shared {
     counters: Arc<Counters>,
     limits: Limits,
+    /// Ends the requests' delays exactly.
+    timer: Arc<Timer>,
 }
 
 /// One connection's state, shared by its requests and its socket.
@@ -341,6 +361,7 @@ async fn handle(req: Request<Incoming>, conn: Arc<Conn>) -> Result<Response<Body
 }
 
 async fn respond(p: Params, conn: &Conn) -> Result<Response<Body>, ResetOnPurpose> {
+    let arrived = Instant::now();
     let counters = &conn.shared.counters;
     if !conn.used.swap(true, Ordering::Relaxed) {
         counters.connection_used();
@@ -349,12 +370,11 @@ async fn respond(p: Params, conn: &Conn) -> Result<Response<Body>, ResetOnPurpos
     if let Some(fault) = p.fault {
         counters.fault(fault);
     }
-    let wait = match p.fault {
-        Some(Fault::Stall) => conn.shared.limits.max_latency,
-        _ => p.latency,
-    };
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
+    match p.fault {
+        // A stall only has to outlast the client's timeout: tokio's coarse timer will do.
+        Some(Fault::Stall) => tokio::time::sleep(conn.shared.limits.max_latency).await,
+        _ if !p.latency.is_zero() => conn.shared.timer.sleep_until(arrived + p.latency).await,
+        _ => {}
     }
     Ok(match p.fault {
         None | Some(Fault::Stall) => body(StatusCode::OK, Body::pattern(p.id, p.bytes)),

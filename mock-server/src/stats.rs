@@ -4,9 +4,11 @@
 //! reset them with [`crate::ServerHandle::reset_stats`] or `POST /stats/reset` before a batch to
 //! count what that batch alone did (for example the connections it opened).
 
+use crate::cpu::ThreadClocks;
 use crate::params::Fault;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// A snapshot of the server's counters since the last reset.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +33,11 @@ pub struct Stats {
     /// waited in the kernel's queue, so a batch that saw any was slowed by the server.
     #[serde(default)]
     pub accept_errors: u64,
+    /// CPU time (user + system) the server's own threads used, in nanoseconds. It includes
+    /// serving the reset that started the count and the `/stats` call that read it (a few
+    /// microseconds each).
+    #[serde(default)]
+    pub cpu_ns: u64,
 }
 
 /// Faults injected, by kind.
@@ -70,6 +77,10 @@ pub(crate) struct Counters {
     in_flight: AtomicU64,
     peak_in_flight: AtomicU64,
     accept_errors: AtomicU64,
+    /// The server's threads, whose CPU clocks are read for `cpu_ns`.
+    pub(crate) clocks: Arc<ThreadClocks>,
+    /// `clocks`' total at the last reset.
+    cpu_at_reset_ns: AtomicU64,
 }
 
 impl Counters {
@@ -123,6 +134,10 @@ impl Counters {
             in_flight: self.in_flight.load(Relaxed),
             peak_in_flight: self.peak_in_flight.load(Relaxed),
             accept_errors: self.accept_errors.load(Relaxed),
+            cpu_ns: self
+                .clocks
+                .total_ns()
+                .saturating_sub(self.cpu_at_reset_ns.load(Relaxed)),
         }
     }
 
@@ -143,6 +158,7 @@ impl Counters {
         }
         self.peak_in_flight
             .store(self.in_flight.load(Relaxed), Relaxed);
+        self.cpu_at_reset_ns.store(self.clocks.total_ns(), Relaxed);
     }
 }
 

@@ -297,3 +297,55 @@ fn a_multi_threaded_pinned_server_serves_too() {
         .unwrap();
     assert_eq!(r.body_mut().read_to_vec().unwrap(), body_bytes(9, 99));
 }
+
+#[test]
+fn the_servers_cpu_counts_its_own_work_and_not_the_callers() {
+    let s = server();
+    let a = agent(Duration::from_secs(20));
+    s.reset_stats();
+    // The caller burns CPU: none of it is the server's.
+    let burn = Instant::now();
+    while burn.elapsed() < Duration::from_millis(50) {
+        std::hint::black_box(0);
+    }
+    let idle = s.stats().cpu_ns;
+    assert!(
+        idle < 20_000_000,
+        "the caller's 50 ms spin counted as server CPU: {idle} ns"
+    );
+    // Serving 32 MiB costs the server the writes.
+    for id in 0..8 {
+        let mut r = a
+            .get(format!("{}/r/{id}?bytes={}", s.base_url(), 4 << 20))
+            .call()
+            .unwrap();
+        let mut body = Vec::new();
+        r.body_mut().as_reader().read_to_end(&mut body).unwrap();
+    }
+    let busy = s.stats().cpu_ns;
+    assert!(
+        busy > idle,
+        "serving 32 MiB cost the server nothing: {busy} ns"
+    );
+    s.reset_stats();
+    assert!(s.stats().cpu_ns < busy, "a reset did not restart the count");
+}
+
+#[test]
+fn a_delay_ends_at_its_deadline_never_before() {
+    // Timer precision is a figure (`fanout calibrate`); this only checks the floor of the wait
+    // for delays that are not whole milliseconds, which tokio's timer would round.
+    let s = server();
+    let a = agent(Duration::from_secs(5));
+    for lat_us in [1, 250, 1500, 2750] {
+        let started = Instant::now();
+        a.get(format!("{}/r/1?lat_us={lat_us}", s.base_url()))
+            .call()
+            .unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_micros(lat_us),
+            "lat_us={lat_us} answered after {took:?}"
+        );
+    }
+}
