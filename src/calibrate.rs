@@ -2,11 +2,12 @@
 //! `wrk -t1 -c64` would (a fixed set of keep-alive connections, each sending its next request as
 //! soon as the last one is answered), and the calibrated floor built from it.
 //!
-//! tokio's timer works in whole milliseconds and rounds a sleep up to the next tick, so a
-//! requested latency of L ms is served in about L to L + 1 ms, plus the loopback round trip. The
-//! harness does not pretend otherwise: the calibrated floor adds the measured overhead (observed
-//! minus requested, median, one connection) to every request, and is never below N divided by
-//! the server's measured capacity.
+//! The server ends a delay at its deadline with a high-resolution timer (see mock-server's
+//! `timer`), so what a client observes beyond the requested latency is the loopback round trip
+//! and the machine's wake-up latency (the server and the client both wake from idle after a
+//! delay). The harness does not pretend otherwise: the calibrated floor adds the measured
+//! overhead (observed minus requested, median, one connection) to every request, and is never
+//! below N divided by the server's measured capacity.
 
 use crate::floor;
 use crate::target::Target;

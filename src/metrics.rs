@@ -55,6 +55,10 @@ pub struct TimedBatch {
     pub connections_opened: u64,
     pub requests_served: u64,
     pub peak_in_flight: u64,
+    /// The mock server's own CPU (its threads' user + system time) from the reset before the
+    /// batch to the read after it.
+    #[serde(default)]
+    pub server_cpu_ns: u64,
 }
 
 impl TimedBatch {
@@ -67,6 +71,7 @@ impl TimedBatch {
             connections_opened: batch.server.connections_used,
             requests_served: batch.server.requests,
             peak_in_flight: batch.server.peak_in_flight,
+            server_cpu_ns: batch.server.cpu_ns,
         }
     }
 }

@@ -134,6 +134,16 @@ impl Target {
         }
     }
 
+    /// The server's worker threads and the core it is pinned to, when this process knows them
+    /// (not for a server started elsewhere).
+    pub fn layout(&self) -> Option<(usize, Option<usize>)> {
+        match self {
+            Target::InProcess(_) => Some((1, None)),
+            Target::Child { .. } => Some(child_layout()),
+            Target::Remote { .. } => None,
+        }
+    }
+
     /// How the server runs, for the record kept with the results.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -216,21 +226,25 @@ impl Drop for Target {
     }
 }
 
+/// A server child's worker threads (`FANOUT_SERVER_THREADS`, default 1) and pinned core
+/// (`FANOUT_SERVER_CORE`, default none).
+fn child_layout() -> (usize, Option<usize>) {
+    let core = std::env::var(CORE_ENV).ok().and_then(|c| c.parse().ok());
+    let threads = std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(1);
+    (threads, core)
+}
+
 /// If this process was started as a server child, serves until stdin closes, then exits.
 /// Otherwise returns at once. Call it first in `main`.
 pub fn serve_if_child() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return;
     }
-    let pin_cores = std::env::var(CORE_ENV)
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .into_iter()
-        .collect();
-    let threads = std::env::var(THREADS_ENV)
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(1);
+    let (threads, core) = child_layout();
+    let pin_cores = core.into_iter().collect();
     let server = match mock_server::start(Config {
         pin_cores,
         threads,

@@ -304,3 +304,62 @@ fn recorded_runs_build_a_history_and_trend_charts() {
     );
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn a_cell_whose_server_used_most_of_a_core_is_marked_server_bound() {
+    // The fixture's record with the server's CPU set by hand: one cell's server busy 90% of each
+    // batch's wall time (the server made the bottleneck), every other cell 10%.
+    let out = temp("server-bound");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture().record).unwrap()).unwrap();
+    let mut bound = None;
+    for cell in v["cells"].as_array_mut().unwrap() {
+        if cell["status"] != "ok" {
+            continue;
+        }
+        let share = if bound.is_none() { 0.9 } else { 0.1 };
+        if bound.is_none() {
+            bound = Some(format!(
+                "{}/{}",
+                cell["workload"].as_str().unwrap(),
+                cell["strategy"].as_str().unwrap()
+            ));
+        }
+        for round in cell["rounds"].as_array_mut().unwrap() {
+            for b in round["timed"].as_array_mut().unwrap() {
+                let wall = b["wall_ns"].as_f64().unwrap();
+                b["server_cpu_ns"] = serde_json::json!((wall * share) as u64);
+            }
+        }
+    }
+    let bound = bound.unwrap();
+    let record = out.join("metrics.json");
+    std::fs::write(&record, serde_json::to_vec(&v).unwrap()).unwrap();
+    let inputs = Inputs {
+        record,
+        ..fixture()
+    };
+    let summary = report::generate(&inputs, &out.join("report"), 1, false).unwrap();
+    for c in summary.cells.iter().filter(|c| c.status == "ok") {
+        assert_eq!(
+            c.server_bound,
+            c.id() == bound,
+            "{}: {:?}",
+            c.id(),
+            c.server_busy
+        );
+        assert!(c.server_cpu_per_request_ns.is_some(), "{}", c.id());
+    }
+    let md = std::fs::read_to_string(out.join("report/README.md")).unwrap();
+    let (w, s) = bound.split_once('/').unwrap();
+    let row = md
+        .split(&format!("### {w}\n"))
+        .nth(1)
+        .and_then(|t| t.lines().find(|l| l.starts_with(&format!("| `{s}` |"))))
+        .unwrap();
+    assert!(
+        row.contains("**server-bound** (the server used 90% of a core)"),
+        "{row}"
+    );
+    assert_eq!(md.matches("**server-bound**").count(), 1);
+}

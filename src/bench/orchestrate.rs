@@ -64,6 +64,8 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
         },
         server: target.kind().to_owned(),
         server_url: target.base_url(),
+        server_threads: target.layout().map(|(threads, _)| threads),
+        server_core: target.layout().and_then(|(_, core)| core),
         started_unix: SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
         rounds,
         seed,

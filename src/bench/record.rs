@@ -109,6 +109,12 @@ pub struct RunRecord {
     /// How the mock server ran: child-process, in-process or remote.
     pub server: String,
     pub server_url: String,
+    /// The server's worker threads and the core they were pinned to (none: not pinned);
+    /// absent for a server started elsewhere.
+    #[serde(default)]
+    pub server_threads: Option<usize>,
+    #[serde(default)]
+    pub server_core: Option<usize>,
     pub started_unix: u64,
     /// The most rounds a cell takes (each cell's own count is in its record), and the seed of
     /// the rounds' shuffled orders.

@@ -23,7 +23,7 @@ fn errors(c: &Cell) -> String {
 }
 
 fn status(c: &Cell) -> String {
-    match (&c.reason, c.unstable) {
+    let mut s = match (&c.reason, c.unstable) {
         (Some(r), _) => format!("{}: {}", c.status, r.replace('|', "/")),
         (None, true) => format!(
             "{}, **unstable** (p90 {:.2}x the median)",
@@ -31,6 +31,25 @@ fn status(c: &Cell) -> String {
             c.p90_ns.unwrap_or(0.0) / c.median_ns.unwrap_or(1.0)
         ),
         (None, false) => c.status.clone(),
+    };
+    if let (true, Some(busy)) = (c.server_bound, c.server_busy) {
+        s.push_str(&format!(
+            ", **server-bound** (the server used {:.0}% of a core)",
+            busy * 100.0
+        ));
+    }
+    s
+}
+
+/// "1 thread, pinned to core 1", or what is known of it.
+fn server_layout(s: &Summary) -> String {
+    match (s.server_threads, s.server_core) {
+        (None, _) => "threads not known".into(),
+        (Some(t), core) => format!(
+            "{t} thread{}, {}",
+            if t == 1 { "" } else { "s" },
+            core.map_or("not pinned".into(), |c| format!("pinned to core {c}"))
+        ),
     }
 }
 
@@ -46,7 +65,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(o, "# fanout-bench results\n");
     let _ = writeln!(
         o,
-        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process. Every \
+        "Measured on {}: profile `{}`, {} cores ({}), {}, {}, commit `{}`, mock server in a {} process ({}). Every \
          number below is in [`summary.json`](summary.json). Each cell was measured in {} rounds \
          spread over the run, each round in a fresh process and in a shuffled order (seed {}); \
          a time is the median wall time per batch over every timed batch of every round, with \
@@ -61,6 +80,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         c.rustc,
         c.git_commit,
         s.server.trim_end_matches("-process"),
+        server_layout(s),
         s.rounds,
         s.seed
     );
@@ -178,6 +198,9 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
          unbounded: the longest request). p90 / max are the tail of the timed batches; a cell \
          whose p90 is 1.5x its median or more is marked unstable and never named a winner. \
          Client CPU is user + system time of the cell's process per request (median batch). \
+         Server CPU is the mock server's own threads' time per request over the same batches; a \
+         cell is marked server-bound when the server used more than 80% of a core while its \
+         batches ran: its time then measures the server as much as the strategy. \
          Threads added: the most threads alive at once during a cold batch above the count after \
          setup, sampled every millisecond (a thread that lives less can be missed). Peak RSS \
          above baseline: the cell's own process, its peak resident set over a round above its \
@@ -192,9 +215,12 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         }
         let _ = writeln!(
             o,
-            "| strategy | median [95% CI] | p90 / max | x floor | client CPU per request | threads added | peak RSS above baseline | connections | peak in flight | errors | status |"
+            "| strategy | median [95% CI] | p90 / max | x floor | client CPU per request | server CPU per request | threads added | peak RSS above baseline | connections | peak in flight | errors | status |"
         );
-        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        let _ = writeln!(
+            o,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+        );
         for c in s.ranked(w) {
             let time = match (c.median_ns, c.ci_lower_ns, c.ci_upper_ns) {
                 (Some(m), Some(l), Some(u)) => format!("{} [{} - {}]", ms(m), ms(l), ms(u)),
@@ -206,10 +232,11 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
             };
             let _ = writeln!(
                 o,
-                "| `{}` | {time} | {tail} | {} | {} | {} | {} | {} / {} | {} | {} | {} |",
+                "| `{}` | {time} | {tail} | {} | {} | {} | {} | {} | {} / {} | {} | {} | {} |",
                 c.strategy,
                 ratio(c.ratio_to_floor),
                 c.cpu_per_request_ns.map_or("-".into(), us),
+                c.server_cpu_per_request_ns.map_or("-".into(), us),
                 opt(c.peak_threads_added),
                 c.peak_rss_above_baseline_bytes.map_or("-".into(), mib),
                 opt(c.connections_cold),

@@ -28,6 +28,11 @@ pub struct Summary {
     pub run_started_unix: u64,
     pub profile: String,
     pub server: String,
+    /// The server's worker threads and pinned core (see the record).
+    #[serde(default)]
+    pub server_threads: Option<usize>,
+    #[serde(default)]
+    pub server_core: Option<usize>,
     /// Rounds each cell was planned for, and the seed of their shuffled orders.
     pub rounds: usize,
     pub seed: u64,
@@ -100,6 +105,17 @@ pub struct Cell {
     /// Client CPU (user + system) per batch and per request, median over the timed batches.
     pub cpu_per_batch_ns: Option<u64>,
     pub cpu_per_request_ns: Option<u64>,
+    /// The mock server's own CPU per request (median over the timed batches), and the share of
+    /// one core it used while they ran (median): its cost, so a reader can tell the client's
+    /// time from the server's.
+    #[serde(default)]
+    pub server_cpu_per_request_ns: Option<u64>,
+    #[serde(default)]
+    pub server_busy: Option<f64>,
+    /// The server used more than [`SERVER_BOUND`] of a core during the batches: the time then
+    /// measures the server as much as the strategy.
+    #[serde(default)]
+    pub server_bound: bool,
     /// Context switches of the client per batch, median over the timed batches.
     pub context_switches: Option<u64>,
     /// The most threads alive at once during the cold batch above the count after setup,
@@ -117,6 +133,9 @@ pub struct Cell {
     pub errors: BTreeMap<String, usize>,
     pub faults_injected: BTreeMap<String, u64>,
 }
+
+/// The share of one core above which a cell is marked server-bound.
+pub const SERVER_BOUND: f64 = 0.8;
 
 fn median(mut v: Vec<u64>) -> Option<u64> {
     v.sort_unstable();
@@ -158,6 +177,20 @@ impl Cell {
             .then(|| estimate::estimate(&walls, cell_seed(seed, &c.id())))
             .flatten();
         let cpu = median(timed.iter().map(|b| b.cpu_ns).collect());
+        // Records from before the server counted its CPU have zeros: no figure, not a zero.
+        let server_cpu = timed
+            .iter()
+            .any(|b| b.server_cpu_ns > 0)
+            .then(|| median(timed.iter().map(|b| b.server_cpu_ns).collect()))
+            .flatten();
+        let server_busy = server_cpu.and_then(|_| {
+            let mut v: Vec<f64> = timed
+                .iter()
+                .map(|b| b.server_cpu_ns as f64 / b.wall_ns.max(1) as f64)
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        });
         let of_rounds = |f: &dyn Fn(&crate::bench::record::RoundRecord) -> u64| {
             median(c.rounds.iter().map(f).collect())
         };
@@ -192,6 +225,9 @@ impl Cell {
                 .map(|e| e.median_ns / c.floor_ns as f64),
             cpu_per_batch_ns: cpu,
             cpu_per_request_ns: cpu.map(|n| n / c.requests.max(1) as u64),
+            server_cpu_per_request_ns: server_cpu.map(|n| n / c.requests.max(1) as u64),
+            server_busy,
+            server_bound: server_busy.is_some_and(|b| b > SERVER_BOUND),
             context_switches: median(timed.iter().map(|b| b.switches).collect()),
             peak_threads_added: of_rounds(&|r| {
                 r.cold.peak_threads.saturating_sub(r.threads_after_setup)
@@ -275,6 +311,8 @@ impl Summary {
             run_started_unix: record.started_unix,
             profile: record.profile.clone(),
             server: record.server.clone(),
+            server_threads: record.server_threads,
+            server_core: record.server_core,
             rounds: record.rounds,
             seed: record.seed,
             context,
