@@ -28,6 +28,13 @@ pub struct Calibration {
     pub capacity_seconds: f64,
     /// Observed minus requested latency, by requested latency and concurrency.
     pub delay: Vec<DelayRow>,
+    /// Loopback transfer: the best of one and two connections each fetching
+    /// `transfer_body_bytes` bodies back to back (bytes per second, body bytes only); absent in
+    /// calibrations from before it was measured.
+    #[serde(default)]
+    pub transfer_bytes_per_s: Option<f64>,
+    #[serde(default)]
+    pub transfer_body_bytes: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -48,6 +55,9 @@ pub struct Plan {
     pub concurrencies: &'static [usize],
     /// Total samples per delay row (split over its connections).
     pub samples: usize,
+    /// The body size and how many bodies each connection fetches, for the transfer figure.
+    pub transfer_body_bytes: u64,
+    pub transfer_bodies: usize,
 }
 
 impl Default for Plan {
@@ -58,6 +68,8 @@ impl Default for Plan {
             latencies_ms: &[0, 1, 10, 20],
             concurrencies: &[1, 256],
             samples: 512,
+            transfer_body_bytes: 16 << 20,
+            transfer_bodies: 6,
         }
     }
 }
@@ -80,6 +92,8 @@ async fn fetch(sender: &mut Sender, path: &str) -> std::io::Result<()> {
         .header("host", "calibrate")
         .body(Empty::new())
         .map_err(std::io::Error::other)?;
+    // The connection becomes ready again only once its task has seen the last body end.
+    sender.ready().await.map_err(std::io::Error::other)?;
     let resp = sender
         .send_request(req)
         .await
@@ -132,6 +146,38 @@ pub fn calibrate(target: &Target, plan: &Plan) -> std::io::Result<Calibration> {
             t.await.map_err(std::io::Error::other)??;
         }
 
+        let mut transfer: Option<f64> = None;
+        for connections in [1usize, 2] {
+            let path = format!("/r/1?bytes={}", plan.transfer_body_bytes);
+            let mut senders = Vec::new();
+            for _ in 0..connections {
+                let mut sender = connect(&addr).await?;
+                // One body first, so the connection's buffers have grown before the clock runs.
+                fetch(&mut sender, &path).await?;
+                senders.push(sender);
+            }
+            let started = Instant::now();
+            let tasks: Vec<_> = senders
+                .into_iter()
+                .map(|mut sender| {
+                    let (path, bodies) = (path.clone(), plan.transfer_bodies);
+                    tokio::spawn(async move {
+                        for _ in 0..bodies {
+                            fetch(&mut sender, &path).await?;
+                        }
+                        Ok::<_, std::io::Error>(())
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.map_err(std::io::Error::other)??;
+            }
+            let bytes =
+                (connections * plan.transfer_bodies) as f64 * plan.transfer_body_bytes as f64;
+            let rate = bytes / started.elapsed().as_secs_f64();
+            transfer = Some(transfer.map_or(rate, |t: f64| t.max(rate)));
+        }
+
         let mut delay = Vec::new();
         for &connections in plan.concurrencies {
             for &ms in plan.latencies_ms {
@@ -171,6 +217,8 @@ pub fn calibrate(target: &Target, plan: &Plan) -> std::io::Result<Calibration> {
             capacity_connections: plan.capacity_connections,
             capacity_seconds: seconds,
             delay,
+            transfer_bytes_per_s: transfer.filter(|_| plan.transfer_bodies > 0),
+            transfer_body_bytes: plan.transfer_body_bytes,
         })
     })
 }
@@ -228,6 +276,14 @@ impl Calibration {
                 r.samples,
                 r.over_p50_us as f64 / 1000.0,
                 r.over_p99_us as f64 / 1000.0
+            ));
+        }
+        if let Some(t) = self.transfer_bytes_per_s {
+            s.push_str(&format!(
+                "\nLoopback transfer: **{:.0} MiB/s** (the best of one and two connections \
+                 fetching {} MiB bodies back to back).\n",
+                t / (1 << 20) as f64,
+                self.transfer_body_bytes >> 20
             ));
         }
         s
