@@ -1,8 +1,8 @@
 //! Baseline against current, cell by cell, with verdicts that ignore noise: a change is a
 //! regression only when it exceeds the threshold **and** the two confidence intervals do not
 //! overlap. Absolute times move between machines, so the same comparison can be made on the
-//! ratio to the calibrated floor (or the ideal floor where no calibration was recorded), or on
-//! the ratio to a reference strategy of the same run.
+//! ratio to the workload's achievable floor (measured on each run's own machine), or on the
+//! ratio to a reference strategy of the same run.
 
 use crate::report::summary::{Cell, Summary};
 use serde::Serialize;
@@ -13,7 +13,7 @@ use std::fmt::Write;
 pub enum Metric {
     /// Median wall time per batch.
     Wall,
-    /// Median over the calibrated floor (else the ideal floor): comparable across machines.
+    /// Median over the workload's achievable floor: comparable across machines.
     FloorRatio,
     /// Median over the median of a reference strategy on the same workload.
     Relative(String),
@@ -193,7 +193,7 @@ impl Comparison {
 fn metric_name(m: &Metric) -> String {
     match m {
         Metric::Wall => "wall time per batch".into(),
-        Metric::FloorRatio => "ratio to the floor".into(),
+        Metric::FloorRatio => "ratio to the achievable floor".into(),
         Metric::Relative(r) => format!("ratio to {r}"),
         Metric::Cpu => "client CPU per batch".into(),
     }
@@ -203,10 +203,7 @@ fn value(s: &Summary, c: &Cell, m: &Metric) -> Option<Value> {
     let (point, lower, upper) = (c.median_ns?, c.ci_lower_ns?, c.ci_upper_ns?);
     let scale = match m {
         Metric::Wall => 1.0,
-        Metric::FloorRatio => c
-            .calibrated_floor_ns
-            .filter(|f| *f > 0)
-            .unwrap_or(c.floor_ns) as f64,
+        Metric::FloorRatio => c.floor_ns as f64,
         Metric::Relative(r) => s.cell(&c.workload, r)?.median_ns?,
         Metric::Cpu => {
             let cpu = c.cpu_per_batch_ns? as f64;

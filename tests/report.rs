@@ -46,7 +46,7 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
     let summary = report::generate(&fixture(), &out, 1_700_000_000, false).unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["schema_version"], 3);
     let cells = json["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 10);
     let count = |s: &str| cells.iter().filter(|c| c["status"] == s).count();
@@ -84,7 +84,31 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
         }
     }
 
+    // One scale per workload: every cell shares the workload's achievable floor, which is the
+    // largest of its parts, so ordering by ratio is ordering by median.
+    for w in summary.workloads() {
+        let f = summary.floor(w).unwrap();
+        let parts = [Some(f.latency_ns), f.cpu_ns, f.transfer_ns, f.capacity_ns];
+        assert_eq!(Some(f.floor_ns), parts.into_iter().flatten().max(), "{w}");
+        let mut by_ratio: Vec<_> = summary.measured(w);
+        for c in &by_ratio {
+            assert_eq!(c.floor_ns, f.floor_ns, "{}", c.id());
+        }
+        by_ratio.sort_by(|a, b| {
+            a.ratio_to_floor
+                .unwrap()
+                .total_cmp(&b.ratio_to_floor.unwrap())
+        });
+        let by_ratio: Vec<_> = by_ratio.iter().map(|c| c.id()).collect();
+        let by_median: Vec<_> = summary.measured(w).iter().map(|c| c.id()).collect();
+        assert_eq!(by_ratio, by_median, "{w}");
+    }
+
     let md = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        md.contains("Achievable floor: **"),
+        "no floor line under the workloads"
+    );
     // The winner of each workload is the fastest verified cell, named in the first table.
     for w in ["fix-n20", "fix-n40"] {
         let winner = summary.ranked(w)[0];

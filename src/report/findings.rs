@@ -9,14 +9,14 @@ fn measured<'a>(s: &'a Summary, workload: &str, strategy: &str) -> Option<&'a Ce
     s.cell(workload, strategy).filter(|c| c.median_ns.is_some())
 }
 
-/// Latency-bound workloads (non-zero floor) where both strategies were measured, largest N
-/// first: where concurrency is what decides.
+/// Latency-bound workloads (non-zero latency floor) where both strategies were measured,
+/// largest N first: where concurrency is what decides.
 fn both<'a>(s: &'a Summary, a: &str, b: &str) -> Vec<(&'a Cell, &'a Cell)> {
     let mut v: Vec<_> = s
         .workloads()
         .into_iter()
         .filter_map(|w| Some((measured(s, w, a)?, measured(s, w, b)?)))
-        .filter(|(x, _)| x.floor_ns > 0)
+        .filter(|(x, _)| x.own_floor_ns > 0)
         .collect();
     v.sort_by_key(|(x, _)| std::cmp::Reverse(x.requests));
     v
@@ -83,9 +83,9 @@ pub fn winners(s: &Summary) -> Vec<String> {
             out.push(format!("**{w}**: no strategy was measured."));
             continue;
         };
-        let of_floor = first
-            .ratio_to_floor
-            .map_or_else(String::new, |r| format!(" ({} its floor)", ratio(Some(r))));
+        let of_floor = first.ratio_to_floor.map_or_else(String::new, |r| {
+            format!(" ({} the achievable floor)", ratio(Some(r)))
+        });
         let mut line = match answer(s, w) {
             Answer::Winner(first) => {
                 let mut line = format!(
@@ -219,21 +219,31 @@ pub fn choices(s: &Summary) -> Vec<String> {
             good.peak_in_flight.unwrap_or(0)
         ));
     }
+    // At every N measured, largest first: the cost grows with N, so one N would flatter it.
     let bridges = both(s, "bridge/runtime-per-call", "bridge/shared-runtime");
-    if let Some((per_call, shared)) = bridges.last() {
+    if !bridges.is_empty() {
+        let at: Vec<String> = bridges
+            .iter()
+            .map(|(per_call, shared)| {
+                format!(
+                    "{} on {} against {} ({:+.1} ms per call; {} connections opened per call \
+                     against {} once warm)",
+                    ms(med(per_call)),
+                    per_call.workload,
+                    ms(med(shared)),
+                    (med(per_call) - med(shared)) / 1e6,
+                    per_call
+                        .connections_warm
+                        .or(per_call.connections_cold)
+                        .unwrap_or(0),
+                    shared.connections_warm.unwrap_or(0)
+                )
+            })
+            .collect();
         out.push(format!(
-            "**A runtime per call** (`asyncio.run` in a sync route): on {} it took {} against {} \
-             with one shared runtime ({:+.1} ms per call), and opened {} connections per call \
-             against {} once warm.",
-            per_call.workload,
-            ms(med(per_call)),
-            ms(med(shared)),
-            (med(per_call) - med(shared)) / 1e6,
-            per_call
-                .connections_warm
-                .or(per_call.connections_cold)
-                .unwrap_or(0),
-            shared.connections_warm.unwrap_or(0)
+            "**A runtime per call** (`asyncio.run` in a sync route) against one shared runtime, \
+             at every N measured: {}.",
+            at.join("; ")
         ));
     }
     let sweep: Vec<String> = super::sweeps(s).into_values().flatten().collect();
@@ -248,7 +258,7 @@ pub fn choices(s: &Summary) -> Vec<String> {
             .iter()
             .map(|c| match c.ratio_to_floor {
                 Some(r) => format!(
-                    "N = {}: {} ({r:.2}x the floor, {} threads added)",
+                    "N = {}: {} ({r:.2}x the achievable floor, {} threads added)",
                     c.requests,
                     ms(med(c)),
                     c.peak_threads_added.unwrap_or(0)

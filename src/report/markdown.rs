@@ -146,7 +146,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     let _ = writeln!(o, "## Which strategy for N URLs?\n");
     let _ = writeln!(
         o,
-        "| workload | N | fastest (named only when its 95% interval clears every other) | median | x floor | CPU per request | next after them |"
+        "| workload | N | fastest (named only when its 95% interval clears every other) | median | x floor | client CPU per request | next after them |"
     );
     let _ = writeln!(o, "|---|---:|---|---:|---:|---:|---|");
     for w in s.workloads() {
@@ -186,16 +186,26 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     for line in findings::winners(s).iter().chain(&findings::choices(s)) {
         let _ = writeln!(o, "- {line}");
     }
-    let _ = writeln!(o, "\nHow close each family gets to the ideal floor:\n");
+    let _ = writeln!(
+        o,
+        "\nHow close each family gets to the achievable floor (its best member, per workload):\n"
+    );
     for line in findings::families(s) {
         let _ = writeln!(o, "- {line}");
     }
     let _ = writeln!(o, "\n## Results by workload\n");
     let _ = writeln!(
         o,
-        "Fastest first. `x floor` is the median over the ideal floor for the strategy's own \
-         concurrency (sequential: the sum of latencies; K workers: the in-order makespan; \
-         unbounded: the longest request). p90 / max are the tail of the timed batches; a cell \
+        "Fastest first. `x floor` is the median over the workload's **achievable floor**, one \
+         number for every strategy of the workload, so the order by ratio is the order by time. \
+         The floor is the largest of four lower bounds measured on this machine, each given \
+         under the workload's heading: the longest request (every request at once); CPU, N x \
+         (the least client CPU per request of any strategy + the least server CPU per request) \
+         / cores; transfer, N x body bytes / the loopback rate from calibration; and N / the \
+         server's capacity from calibration. `summary.json` also has each cell's \
+         `ratio_to_own_floor`, over the latency floor for its own concurrency (sequential: the \
+         sum of latencies; K workers: the in-order makespan), which says how well it uses the \
+         concurrency it has. p90 / max are the tail of the timed batches; a cell \
          whose p90 is 1.5x its median or more is marked unstable and never named a winner. \
          Client CPU is user + system time of the cell's process per request (median batch). \
          Server CPU is the mock server's own threads' time per request over the same batches; a \
@@ -209,6 +219,9 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     );
     for w in s.workloads() {
         let _ = writeln!(o, "### {w}\n");
+        if let Some(f) = s.floor(w) {
+            let _ = writeln!(o, "Achievable floor: {}\n", f.explain());
+        }
         let chart = chart_name("time", w);
         if charts.contains(&chart) {
             let _ = writeln!(o, "![wall time per strategy on {w}]({chart})\n");
@@ -266,10 +279,10 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
          the shared hyper stack) are in the project README, under \"Fairness rules\". The mock \
          server ran outside the client's process unless the header says otherwise, so CPU, \
          threads and memory are the client's alone. async-std is deprecated upstream in favour \
-         of smol; it is kept as a compared runtime. The ideal floor counts only the latency the \
-         server adds: transfer time (large payloads) and CPU work per response come on top, so \
-         those workloads' ratios measure how well a strategy overlaps them, not distance from a \
-         reachable optimum; with zero latency the floor is zero and no ratio is given.\n"
+         of smol; it is kept as a compared runtime. The achievable floor is a lower bound, not a \
+         promise: its CPU part assumes the least CPU any strategy needed could be spread over \
+         every core with no waiting, and its parts are not added, though in a real batch they \
+         overlap only in part.\n"
     );
     let _ = writeln!(o, "## Machine\n");
     let _ = writeln!(o, "| | |\n|---|---|");

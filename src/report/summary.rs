@@ -2,15 +2,23 @@
 //! every round's batches and resource costs), plus the run's context. This is the file every
 //! published number is traced to.
 //!
-//! Format (`schema_version` 2): `{schema_version, generated_unix, run_started_unix, profile,
-//! server, rounds, seed, context, calibration, round_capacity_rps, cells: [Cell], not_run}`; times in nanoseconds,
-//! sizes in bytes. A cell's `status` is `ok` (measured in every round, every batch verified),
+//! Format (`schema_version` 3): `{schema_version, generated_unix, run_started_unix, profile,
+//! server, server_threads, server_core, rounds, seed, context, calibration, round_capacity_rps,
+//! floors: [WorkloadFloor], cells: [Cell], not_run, rerun}`; times in nanoseconds, sizes in
+//! bytes. A cell's `status` is `ok` (measured in every round, every batch verified),
 //! `skipped` or `failed` (with `reason`), or `missing` (the run ended before all its rounds).
 //! `median_ns` is the median of all timed batches of all rounds; `ci_lower_ns`/`ci_upper_ns` its
 //! 95% interval from a bootstrap over rounds, then batches; `p90_ns` and `max_ns` the tail;
-//! `unstable` is set when p90 / median >= 1.5.
+//! `unstable` is set when p90 / median >= 1.5. `floor_ns` is the workload's achievable floor
+//! (see [`super::floors`]), the same for every cell of a workload, and `ratio_to_floor` the
+//! median over it; `own_floor_ns` / `ratio_to_own_floor` use the latency floor for the cell's
+//! own concurrency ("how well it uses the concurrency it has"). Version 3 gave
+//! `ratio_to_floor` that meaning (version 2 divided by the own floor) and added `floors`,
+//! `own_floor_ns`, `ratio_to_own_floor` and the server's CPU (`server_cpu_per_request_ns`,
+//! `server_busy`, `server_bound`).
 
 use super::context::Context;
+use super::floors::{self, WorkloadFloor};
 use crate::bench::estimate::{self, Estimate};
 use crate::bench::record::{CellRecord, Mode, RunRecord, Status};
 use crate::calibrate::Calibration;
@@ -18,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of `summary.json`'s format.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -41,6 +49,8 @@ pub struct Summary {
     /// The mock server's capacity measured at the start of each round (the machine's pace).
     #[serde(default)]
     pub round_capacity_rps: Vec<f64>,
+    /// Each workload's achievable floor and its parts.
+    pub floors: Vec<WorkloadFloor>,
     pub cells: Vec<Cell>,
     /// Cells of the profile (every workload x every strategy) that this run did not include,
     /// e.g. after a filter.
@@ -98,10 +108,16 @@ pub struct Cell {
     pub batches: usize,
     /// p90 / median >= 1.5: the median alone misleads; never named a winner.
     pub unstable: bool,
+    /// The workload's achievable floor (the same for every cell of the workload).
     pub floor_ns: u64,
-    pub calibrated_floor_ns: Option<u64>,
-    /// median / floor (1.0 is the floor itself).
+    /// median / floor_ns: one scale for the whole workload (1.0 is the floor itself).
     pub ratio_to_floor: Option<f64>,
+    /// The latency floor for this cell's own concurrency (sequential: the sum of latencies; K
+    /// workers: the in-order makespan; unbounded: the longest request), and median over it.
+    pub own_floor_ns: u64,
+    pub ratio_to_own_floor: Option<f64>,
+    /// The own floor with the calibrated per-request overhead and server capacity.
+    pub calibrated_floor_ns: Option<u64>,
     /// Client CPU (user + system) per batch and per request, median over the timed batches.
     pub cpu_per_batch_ns: Option<u64>,
     pub cpu_per_request_ns: Option<u64>,
@@ -217,12 +233,15 @@ impl Cell {
             rounds: c.rounds.len(),
             batches: timed.len(),
             unstable: e.as_ref().is_some_and(Estimate::unstable),
-            floor_ns: c.floor_ns,
-            calibrated_floor_ns: c.calibrated_floor_ns,
-            ratio_to_floor: e
+            // Set from the workload's floor once every cell is built (Summary::build).
+            floor_ns: 0,
+            ratio_to_floor: None,
+            own_floor_ns: c.floor_ns,
+            ratio_to_own_floor: e
                 .as_ref()
                 .filter(|_| c.floor_ns > 0)
                 .map(|e| e.median_ns / c.floor_ns as f64),
+            calibrated_floor_ns: c.calibrated_floor_ns,
             cpu_per_batch_ns: cpu,
             cpu_per_request_ns: cpu.map(|n| n / c.requests.max(1) as u64),
             server_cpu_per_request_ns: server_cpu.map(|n| n / c.requests.max(1) as u64),
@@ -305,6 +324,41 @@ impl Summary {
                         never published; run `cargo bench` to measure",
             );
         }
+        let mut cells: Vec<Cell> = record
+            .cells
+            .iter()
+            .map(|c| Cell::new(c, record.rounds, record.seed))
+            .collect();
+        let machine = floors::Machine {
+            cores: context.cores,
+            capacity_rps: record.calibration.as_ref().map(|c| c.capacity_rps),
+            transfer_bytes_per_s: record
+                .calibration
+                .as_ref()
+                .and_then(|c| c.transfer_bytes_per_s),
+        };
+        let mut workloads: Vec<String> = Vec::new();
+        for c in &cells {
+            if !workloads.contains(&c.workload) {
+                workloads.push(c.workload.clone());
+            }
+        }
+        let floors: Vec<WorkloadFloor> = workloads
+            .iter()
+            .filter_map(|w| {
+                let of: Vec<&Cell> = cells.iter().filter(|c| &c.workload == w).collect();
+                floors::of(&of, &machine)
+            })
+            .collect();
+        for c in &mut cells {
+            if let Some(f) = floors.iter().find(|f| f.workload == c.workload) {
+                c.floor_ns = f.floor_ns;
+                c.ratio_to_floor = c
+                    .median_ns
+                    .filter(|_| f.floor_ns > 0)
+                    .map(|m| m / f.floor_ns as f64);
+            }
+        }
         Ok(Summary {
             schema_version: SCHEMA_VERSION,
             generated_unix,
@@ -318,11 +372,8 @@ impl Summary {
             context,
             calibration: record.calibration.clone(),
             round_capacity_rps: record.round_capacity_rps.clone(),
-            cells: record
-                .cells
-                .iter()
-                .map(|c| Cell::new(c, record.rounds, record.seed))
-                .collect(),
+            floors,
+            cells,
             not_run: not_run(record),
             rerun: None,
         })
@@ -369,6 +420,11 @@ impl Summary {
             .into_iter()
             .filter(|c| c.median_ns.is_some())
             .collect()
+    }
+
+    /// One workload's achievable floor.
+    pub fn floor(&self, workload: &str) -> Option<&WorkloadFloor> {
+        self.floors.iter().find(|f| f.workload == workload)
     }
 
     /// One cell.

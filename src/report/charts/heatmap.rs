@@ -36,7 +36,7 @@ pub fn heatmap(
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         root.draw(&Text::new(
-            "Efficiency: ideal floor / measured median (1.00 = at the floor)",
+            "Efficiency: achievable floor / measured median (1.00 = at the floor)",
             (10, 10),
             (FONT, 18).into_font(),
         ))
