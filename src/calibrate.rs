@@ -147,7 +147,7 @@ pub fn calibrate(target: &Target, plan: &Plan) -> std::io::Result<Calibration> {
         }
 
         let mut transfer: Option<f64> = None;
-        for connections in [1usize, 2] {
+        for connections in [1usize, 2].into_iter().filter(|_| plan.transfer_bodies > 0) {
             let path = format!("/r/1?bytes={}", plan.transfer_body_bytes);
             let mut senders = Vec::new();
             for _ in 0..connections {

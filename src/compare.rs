@@ -75,6 +75,8 @@ pub struct Comparison {
     pub spread: Option<Spread>,
     /// The machine's pace on each side (median server capacity over rounds), when both kept it.
     pub pace: Option<(f64, f64)>,
+    /// The host's steal over each side's timed batches, when both kept it.
+    pub steal: Option<(f64, f64)>,
 }
 
 /// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
@@ -147,6 +149,20 @@ impl Comparison {
                 if change.abs() > 20.0 {
                     ": the machine itself changed between the runs, so part of any difference \
                      is the machine's"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some((old, new)) = self.steal {
+            let _ = writeln!(
+                o,
+                "Host steal over the timed batches (CPU time the hypervisor gave to other \
+                 machines): {:.1}% -> {:.1}%{}",
+                old * 100.0,
+                new * 100.0,
+                if old.max(new) > 0.05 {
+                    ": over 5% on a side, its times include the host's other load"
                 } else {
                     ""
                 }
@@ -275,6 +291,7 @@ pub fn compare(base: &Summary, current: &Summary, metric: &Metric, threshold: f6
         rows,
         spread: None,
         pace: base.pace().zip(current.pace()).map(|(a, b)| (a.1, b.1)),
+        steal: base.steal_share.zip(current.steal_share),
     };
     c.spread = c.measure_spread();
     c

@@ -59,6 +59,9 @@ pub struct TimedBatch {
     /// batch to the read after it.
     #[serde(default)]
     pub server_cpu_ns: u64,
+    /// Steal over the batch, all CPUs (see [`crate::rusage::steal_ns`]).
+    #[serde(default)]
+    pub steal_ns: Option<u64>,
 }
 
 impl TimedBatch {
@@ -72,6 +75,7 @@ impl TimedBatch {
             requests_served: batch.server.requests,
             peak_in_flight: batch.server.peak_in_flight,
             server_cpu_ns: batch.server.cpu_ns,
+            steal_ns: batch.steal_ns,
         }
     }
 }

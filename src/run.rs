@@ -24,6 +24,9 @@ pub struct Batch {
     pub usage: Usage,
     /// Requests the batch was planned to send.
     pub planned: usize,
+    /// CPU time the hypervisor gave to other machines during the batch, over all CPUs (read
+    /// around the batch, so within 10 ms).
+    pub steal_ns: Option<u64>,
 }
 
 impl Batch {
@@ -89,11 +92,15 @@ pub fn run_batch(
     target: &Target,
 ) -> Result<Batch, TargetError> {
     target.reset_stats()?;
+    let steal_before = rusage::steal_ns();
     let before = rusage::process();
     let started = Instant::now();
     let outcomes = strategy.run(requests);
     let wall = started.elapsed();
     let usage = rusage::process().since(before);
+    let steal_ns = rusage::steal_ns()
+        .zip(steal_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let server = target.stats()?;
     let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
     let verified = verify(&expected, &outcomes);
@@ -104,5 +111,6 @@ pub fn run_batch(
         server,
         usage,
         planned: requests.len(),
+        steal_ns,
     })
 }

@@ -28,6 +28,23 @@ impl Usage {
     }
 }
 
+/// Time the hypervisor ran something else while this machine's CPUs had work (steal), summed
+/// over every CPU since boot, from the first line of /proc/stat (in ticks of `_SC_CLK_TCK`, so
+/// 10 ms steps on most kernels). `None` where the kernel does not report it.
+pub fn steal_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    let mut fields = line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    // user nice system idle iowait irq softirq steal
+    let ticks: u64 = fields.nth(7)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (hz > 0).then(|| ticks * 1_000_000_000 / hz as u64)
+}
+
 /// This process's usage so far (all threads, dead ones included).
 pub fn process() -> Usage {
     usage(libc::RUSAGE_SELF)
@@ -86,6 +103,20 @@ pub fn reset_peak_rss() -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steal_is_read_from_proc_stat_and_never_goes_back() {
+        // Every Linux kernel this runs on reports steal (zero on bare metal).
+        let a = steal_ns().expect("/proc/stat has a steal column");
+        let b = steal_ns().unwrap();
+        assert!(b >= a);
+        let stat = std::fs::read_to_string("/proc/stat").unwrap();
+        let ticks: u64 = stat.split_whitespace().nth(8).unwrap().parse().unwrap();
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+        // The 8th number after "cpu", in ns: read again, so it can only have grown.
+        assert!(ticks * 1_000_000_000 / hz >= a);
+    }
 
     #[test]
     fn the_peak_resident_set_resets_and_then_sees_a_new_peak() {

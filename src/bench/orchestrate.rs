@@ -74,6 +74,7 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
         )))),
         calibration,
         round_capacity_rps: Vec::new(),
+        round_steal_share: Vec::new(),
         cells,
     };
     // A smoke run never replaces the record a report is made from.
@@ -106,7 +107,9 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
             target = Target::from_env()?;
         }
         if !test {
-            record.round_capacity_rps.push(pace(&target)?);
+            let (rps, steal) = pace(&target)?;
+            record.round_capacity_rps.push(rps);
+            record.round_steal_share.extend(steal);
         }
         for (position, &i) in cells.iter().enumerate() {
             let c = &record.cells[i];
@@ -195,15 +198,24 @@ fn cannot_run(
     sampling.before_running(floor).filter(|_| !test)
 }
 
-/// The machine's pace now: the server's capacity over a short, fixed load.
-fn pace(target: &Target) -> anyhow::Result<f64> {
+/// The machine's pace now: the server's capacity over a short, fixed load, and the share of
+/// the CPUs' time the host stole meanwhile.
+fn pace(target: &Target) -> anyhow::Result<(f64, Option<f64>)> {
     let plan = calibrate::Plan {
         capacity_time: Duration::from_millis(300),
         latencies_ms: &[],
         concurrencies: &[],
+        transfer_bodies: 0,
         ..calibrate::Plan::default()
     };
-    Ok(calibrate::calibrate(target, &plan)?.capacity_rps)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let (steal, started) = (crate::rusage::steal_ns(), std::time::Instant::now());
+    let rps = calibrate::calibrate(target, &plan)?.capacity_rps;
+    let wall = started.elapsed().as_nanos() as f64;
+    let stolen = crate::rusage::steal_ns()
+        .zip(steal)
+        .map(|(after, before)| after.saturating_sub(before) as f64 / (wall * cores));
+    Ok((rps, stolen))
 }
 
 /// Runs one job in a child process, stopped by PID if it runs past `limit`.

@@ -130,6 +130,10 @@ pub struct RunRecord {
     /// whose neighbours get busy shows it here first.
     #[serde(default)]
     pub round_capacity_rps: Vec<f64>,
+    /// The host's steal while each pace was measured: the share of all CPUs' time the
+    /// hypervisor gave to other machines (0.25: a quarter).
+    #[serde(default)]
+    pub round_steal_share: Vec<f64>,
     pub cells: Vec<CellRecord>,
 }
 

@@ -126,6 +126,27 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
             lo, hi, mid
         );
     }
+    if let Some(steal) = s.steal_share {
+        let _ = writeln!(
+            o,
+            "**Host steal**: over every timed batch, the hypervisor gave {:.1}% of this \
+             machine's CPU time to other machines (`steal` in /proc/stat, stolen time / (wall x \
+             cores)){}. Stolen time lengthens a batch without the strategy doing anything; \
+             each cell's share is in `summary.json` (`steal_share`).\n",
+            steal * 100.0,
+            match s.round_steal_share.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "; while each round's pace was measured: {}",
+                    s.round_steal_share
+                        .iter()
+                        .map(|x| format!("{:.0}%", x * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        );
+    }
     if !s.not_run.is_empty() {
         let shown: Vec<String> = s
             .not_run

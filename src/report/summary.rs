@@ -49,6 +49,12 @@ pub struct Summary {
     /// The mock server's capacity measured at the start of each round (the machine's pace).
     #[serde(default)]
     pub round_capacity_rps: Vec<f64>,
+    /// The host's steal while each round's pace was measured (share of all CPUs' time).
+    #[serde(default)]
+    pub round_steal_share: Vec<f64>,
+    /// The host's steal over every timed batch of the run: stolen CPU time / (wall x cores).
+    #[serde(default)]
+    pub steal_share: Option<f64>,
     /// Each workload's achievable floor and its parts.
     pub floors: Vec<WorkloadFloor>,
     pub cells: Vec<Cell>,
@@ -128,6 +134,9 @@ pub struct Cell {
     pub server_cpu_per_request_ns: Option<u64>,
     #[serde(default)]
     pub server_busy: Option<f64>,
+    /// The host's steal over this cell's timed batches: stolen CPU time / (wall x cores).
+    #[serde(default)]
+    pub steal_share: Option<f64>,
     /// The server used more than [`SERVER_BOUND`] of a core during the batches: the time then
     /// measures the server as much as the strategy.
     #[serde(default)]
@@ -247,6 +256,8 @@ impl Cell {
             server_cpu_per_request_ns: server_cpu.map(|n| n / c.requests.max(1) as u64),
             server_busy,
             server_bound: server_busy.is_some_and(|b| b > SERVER_BOUND),
+            // Set with the machine's core count in Summary::build.
+            steal_share: None,
             context_switches: median(timed.iter().map(|b| b.switches).collect()),
             peak_threads_added: of_rounds(&|r| {
                 r.cold.peak_threads.saturating_sub(r.threads_after_setup)
@@ -350,6 +361,27 @@ impl Summary {
                 floors::of(&of, &machine)
             })
             .collect();
+        let cores = context.cores.max(1) as f64;
+        let steal = |batches: &mut dyn Iterator<Item = &crate::metrics::TimedBatch>| {
+            let (mut stolen, mut wall, mut any) = (0u64, 0u64, false);
+            for b in batches {
+                if let Some(s) = b.steal_ns {
+                    stolen += s;
+                    wall += b.wall_ns;
+                    any = true;
+                }
+            }
+            (any && wall > 0).then(|| stolen as f64 / (wall as f64 * cores))
+        };
+        for (c, r) in cells.iter_mut().zip(&record.cells) {
+            c.steal_share = steal(&mut r.rounds.iter().flat_map(|r| r.timed.iter()));
+        }
+        let steal_share = steal(
+            &mut record
+                .cells
+                .iter()
+                .flat_map(|c| c.rounds.iter().flat_map(|r| r.timed.iter())),
+        );
         for c in &mut cells {
             if let Some(f) = floors.iter().find(|f| f.workload == c.workload) {
                 c.floor_ns = f.floor_ns;
@@ -372,6 +404,8 @@ impl Summary {
             context,
             calibration: record.calibration.clone(),
             round_capacity_rps: record.round_capacity_rps.clone(),
+            round_steal_share: record.round_steal_share.clone(),
+            steal_share,
             floors,
             cells,
             not_run: not_run(record),
