@@ -64,6 +64,10 @@ pub struct RoundRecord {
     pub process_ns: u64,
     /// The timed batches, every one verified and counted at the server.
     pub timed: Vec<TimedBatch>,
+    /// Timed batches measured again because the host stole more than
+    /// [`super::cell::STEAL_LIMIT`] of the CPUs' time while they ran (kept, never published).
+    #[serde(default)]
+    pub stolen: Vec<TimedBatch>,
 }
 
 /// One workload x strategy cell.

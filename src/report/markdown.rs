@@ -129,10 +129,13 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     if let Some(steal) = s.steal_share {
         let _ = writeln!(
             o,
-            "**Host steal**: over every timed batch, the hypervisor gave {:.1}% of this \
+            "**Host steal**: over every timed batch (those measured again included), the hypervisor gave {:.1}% of this \
              machine's CPU time to other machines (`steal` in /proc/stat, stolen time / (wall x \
-             cores)){}. Stolen time lengthens a batch without the strategy doing anything; \
-             each cell's share is in `summary.json` (`steal_share`).\n",
+             cores)){}. Stolen time lengthens a batch without the strategy doing anything, so a \
+             timed batch during which the host stole more than 10% was measured again (at most \
+             3 times a round): {} of them, beside the {} timed batches the figures come from. \
+             Each cell's share and count are in `summary.json` (`steal_share`, \
+             `stolen_batches`).\n",
             steal * 100.0,
             match s.round_steal_share.is_empty() {
                 true => String::new(),
@@ -144,7 +147,9 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            }
+            },
+            s.stolen_batches,
+            s.timed_batches
         );
     }
     if !s.not_run.is_empty() {

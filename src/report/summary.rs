@@ -52,9 +52,15 @@ pub struct Summary {
     /// The host's steal while each round's pace was measured (share of all CPUs' time).
     #[serde(default)]
     pub round_steal_share: Vec<f64>,
-    /// The host's steal over every timed batch of the run: stolen CPU time / (wall x cores).
+    /// The host's steal over every timed batch of the run, those measured again included:
+    /// stolen CPU time / (wall x cores).
     #[serde(default)]
     pub steal_share: Option<f64>,
+    /// Timed batches measured again for steal, over the run, and timed batches kept.
+    #[serde(default)]
+    pub stolen_batches: usize,
+    #[serde(default)]
+    pub timed_batches: usize,
     /// Each workload's achievable floor and its parts.
     pub floors: Vec<WorkloadFloor>,
     pub cells: Vec<Cell>,
@@ -134,9 +140,14 @@ pub struct Cell {
     pub server_cpu_per_request_ns: Option<u64>,
     #[serde(default)]
     pub server_busy: Option<f64>,
-    /// The host's steal over this cell's timed batches: stolen CPU time / (wall x cores).
+    /// The host's steal over this cell's timed batches (those measured again included):
+    /// stolen CPU time / (wall x cores).
     #[serde(default)]
     pub steal_share: Option<f64>,
+    /// Timed batches measured again because the host stole more than 10% of the CPUs' time
+    /// while they ran (they are in the record, not in the figures).
+    #[serde(default)]
+    pub stolen_batches: usize,
     /// The server used more than [`SERVER_BOUND`] of a core during the batches: the time then
     /// measures the server as much as the strategy.
     #[serde(default)]
@@ -258,6 +269,7 @@ impl Cell {
             server_bound: server_busy.is_some_and(|b| b > SERVER_BOUND),
             // Set with the machine's core count in Summary::build.
             steal_share: None,
+            stolen_batches: c.rounds.iter().map(|r| r.stolen.len()).sum(),
             context_switches: median(timed.iter().map(|b| b.switches).collect()),
             peak_threads_added: of_rounds(&|r| {
                 r.cold.peak_threads.saturating_sub(r.threads_after_setup)
@@ -374,14 +386,18 @@ impl Summary {
             (any && wall > 0).then(|| stolen as f64 / (wall as f64 * cores))
         };
         for (c, r) in cells.iter_mut().zip(&record.cells) {
-            c.steal_share = steal(&mut r.rounds.iter().flat_map(|r| r.timed.iter()));
+            c.steal_share = steal(
+                &mut r
+                    .rounds
+                    .iter()
+                    .flat_map(|r| r.timed.iter().chain(&r.stolen)),
+            );
         }
-        let steal_share = steal(
-            &mut record
-                .cells
+        let steal_share = steal(&mut record.cells.iter().flat_map(|c| {
+            c.rounds
                 .iter()
-                .flat_map(|c| c.rounds.iter().flat_map(|r| r.timed.iter())),
-        );
+                .flat_map(|r| r.timed.iter().chain(&r.stolen))
+        }));
         for c in &mut cells {
             if let Some(f) = floors.iter().find(|f| f.workload == c.workload) {
                 c.floor_ns = f.floor_ns;
@@ -406,6 +422,8 @@ impl Summary {
             round_capacity_rps: record.round_capacity_rps.clone(),
             round_steal_share: record.round_steal_share.clone(),
             steal_share,
+            stolen_batches: cells.iter().map(|c| c.stolen_batches).sum(),
+            timed_batches: cells.iter().map(|c| c.batches).sum(),
             floors,
             cells,
             not_run: not_run(record),
