@@ -387,3 +387,55 @@ fn a_cell_whose_server_used_most_of_a_core_is_marked_server_bound() {
     );
     assert_eq!(md.matches("**server-bound**").count(), 1);
 }
+
+#[test]
+fn a_result_against_expectation_gets_its_control_or_the_label_unexplained() {
+    use fanout_bench::report::markdown;
+    // fix-n20's three measured cells recast as the two bridges and the control, with
+    // intervals set by hand: runtime-per-call clearly faster than the shared runtime.
+    let mut s = common::summary();
+    let set = |s: &mut fanout_bench::report::summary::Summary, from: &str, to: &str, ms: f64| {
+        let c = s
+            .cells
+            .iter_mut()
+            .find(|c| c.workload == "fix-n20" && c.strategy == from)
+            .unwrap();
+        c.strategy = to.into();
+        c.median_ns = Some(ms * 1e6);
+        c.ci_lower_ns = Some(ms * 0.95e6);
+        c.ci_upper_ns = Some(ms * 1.05e6);
+    };
+    set(&mut s, "threads/pool-k", "bridge/shared-runtime", 20.0);
+    set(
+        &mut s,
+        "bridge/runtime-per-call",
+        "bridge/runtime-per-call",
+        14.0,
+    );
+    set(&mut s, "gather/tokio-hyper", "gather/tokio-join-all", 14.2);
+    let md = markdown::render(&s, &[]);
+    assert!(md.contains("**Against expectation on fix-n20**"), "{md}");
+    assert!(
+        md.contains("where the gather is polled explains it"),
+        "{md}"
+    );
+
+    // A control as slow as the shared runtime explains nothing.
+    set(
+        &mut s,
+        "gather/tokio-join-all",
+        "gather/tokio-join-all",
+        20.1,
+    );
+    let md = markdown::render(&s, &[]);
+    assert!(md.contains("does not explain it: **unexplained**"), "{md}");
+
+    // The expected order raises nothing.
+    set(
+        &mut s,
+        "bridge/runtime-per-call",
+        "bridge/runtime-per-call",
+        30.0,
+    );
+    assert!(!markdown::render(&s, &[]).contains("Against expectation"));
+}

@@ -246,6 +246,7 @@ pub fn choices(s: &Summary) -> Vec<String> {
             at.join("; ")
         ));
     }
+    out.extend(anomalies(s));
     let sweep: Vec<String> = super::sweeps(s).into_values().flatten().collect();
     let mut tpu: Vec<&Cell> = s
         .cells
@@ -285,6 +286,61 @@ pub fn choices(s: &Summary) -> Vec<String> {
             "**Thread per URL as N grows**: {}. The fastest gather on the same workloads: {}.",
             parts.join("; "),
             best.join(", ")
+        ));
+    }
+    out
+}
+
+/// Results that go against what the strategies' code predicts, each with the measured control
+/// that explains it, or labelled unexplained. `bridge/runtime-per-call` runs the same client code
+/// as `bridge/shared-runtime` plus a new runtime and new connections on every call, so it should
+/// never be faster. The control is `gather/tokio-join-all`: a shared runtime whose gather is
+/// polled on the calling thread, as runtime-per-call's is (shared-runtime spawns it onto a
+/// worker). When the control is as fast as runtime-per-call, where the gather is polled
+/// explains the difference; otherwise nothing measured here does.
+pub fn anomalies(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in s.workloads() {
+        let (Some(per_call), Some(shared)) = (
+            measured(s, w, "bridge/runtime-per-call"),
+            measured(s, w, "bridge/shared-runtime"),
+        ) else {
+            continue;
+        };
+        let clearly_faster = match (per_call.ci_upper_ns, shared.ci_lower_ns) {
+            (Some(u), Some(l)) => u < l,
+            _ => false,
+        };
+        if !clearly_faster {
+            continue;
+        }
+        let control = measured(s, w, "gather/tokio-join-all");
+        let verdict = match control {
+            Some(c) if !cis_overlap(c, shared) && cis_overlap(c, per_call) => format!(
+                "the control `gather/tokio-join-all` (one shared runtime, the gather polled on \
+                 the calling thread as runtime-per-call's is) took {}, as fast: where the gather \
+                 is polled explains it, not the fresh runtime",
+                ms(med(c))
+            ),
+            Some(c) => format!(
+                "the control `gather/tokio-join-all` (one shared runtime, the gather polled on \
+                 the calling thread) took {}, so where the gather is polled does not explain \
+                 it: **unexplained**",
+                ms(med(c))
+            ),
+            None => "no control was measured: **unexplained**".into(),
+        };
+        out.push(format!(
+            "**Against expectation on {w}**: `bridge/runtime-per-call` took {} and \
+             `bridge/shared-runtime` {}, though per call it builds a runtime and opens {} \
+             connections more; {verdict}.",
+            ms(med(per_call)),
+            ms(med(shared)),
+            per_call
+                .connections_warm
+                .or(per_call.connections_cold)
+                .unwrap_or(0)
+                .saturating_sub(shared.connections_warm.unwrap_or(0)),
         ));
     }
     out
