@@ -1,9 +1,9 @@
 //! Exact delays: a heap of deadlines behind one `timerfd` in the server's own event loop.
 //!
 //! tokio's timer has millisecond resolution and rounds up: with `tokio::time::sleep`, a 10 ms
-//! delay was answered after 11.5-11.7 ms (p50, `wrk -c1 --latency`), an error of 15% that every
-//! latency-bound figure carried. Here a request
-//! registers its absolute deadline and awaits a oneshot. A timerfd (`TFD_TIMER_ABSTIME`, a kernel
+//! delay was answered after 11.5-11.7 ms (p50, `wrk -c1 --latency`), an error of 15-17% that
+//! every latency-bound figure carried. Here a request registers its absolute deadline and awaits
+//! a oneshot. A timerfd (`TFD_TIMER_ABSTIME`, a kernel
 //! high-resolution timer) is armed for the earliest deadline and sits in the same epoll set as
 //! the server's sockets, so its expiry wakes the server thread itself, once, and a driver task on
 //! that thread fires every deadline that has passed. No extra thread, no hand-off between threads,
@@ -12,7 +12,8 @@
 //! A registration re-arms the timerfd only when its deadline is earlier than every pending one;
 //! with equal delays deadlines arrive in order, so it rarely does. Two wakes are at least
 //! [`COALESCE`] (0.1 ms) apart, so under load one wake fires a window of deadlines, as tokio's
-//! wheel does per millisecond, and a deadline is at most 0.1 ms late on the server's side.
+//! wheel does per millisecond; coalescing adds at most 0.1 ms to the kernel's own wake-up
+//! latency, and only when deadlines fall closer together than that.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
