@@ -187,13 +187,7 @@ pub fn report(
         inputs.rerun = Some(crate::report::summary::Rerun {
             run_started_unix: other.run_started_unix,
             regressions: c.regressions(),
-            compared: s.compared,
-            median_abs_change_pct: s.median_abs_change_pct,
-            p90_abs_change_pct: s.p90_abs_change_pct,
-            max_abs_change_pct: s.max_abs_change_pct,
-            inside_interval: s.inside_baseline_interval,
-            over_5ms: s.over_5ms,
-            over_5ms_within_10pct: s.over_5ms_within_threshold,
+            spread: s,
             not_measured_in_rerun: this
                 .cells
                 .iter()

@@ -4,6 +4,7 @@
 //! ratio to the workload's achievable floor (measured on each run's own machine), or on the
 //! ratio to a reference strategy of the same run.
 
+pub use crate::report::summary::Spread;
 use crate::report::summary::{Cell, Summary};
 use serde::Serialize;
 use std::fmt::Write;
@@ -77,24 +78,6 @@ pub struct Comparison {
     pub pace: Option<(f64, f64)>,
     /// The host's steal over each side's timed batches, when both kept it.
     pub steal: Option<(f64, f64)>,
-}
-
-/// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
-/// these numbers?".
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Spread {
-    /// Cells with a value on both sides.
-    pub compared: usize,
-    /// |change| percentiles over them.
-    pub median_abs_change_pct: f64,
-    pub p90_abs_change_pct: f64,
-    pub max_abs_change_pct: f64,
-    /// Cells whose baseline median is at least 5 ms (wall time only), and how many of those
-    /// moved less than the threshold.
-    pub over_5ms: usize,
-    pub over_5ms_within_threshold: usize,
-    /// Cells whose current value lies inside the baseline's interval.
-    pub inside_baseline_interval: usize,
 }
 
 impl Comparison {

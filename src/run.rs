@@ -98,9 +98,7 @@ pub fn run_batch(
     let outcomes = strategy.run(requests);
     let wall = started.elapsed();
     let usage = rusage::process().since(before);
-    let steal_ns = rusage::steal_ns()
-        .zip(steal_before)
-        .map(|(after, before)| after.saturating_sub(before));
+    let steal_ns = rusage::steal_since(steal_before);
     let server = target.stats()?;
     let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
     let verified = verify(&expected, &outcomes);

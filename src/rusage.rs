@@ -45,6 +45,13 @@ pub fn steal_ns() -> Option<u64> {
     (hz > 0).then(|| ticks * 1_000_000_000 / hz as u64)
 }
 
+/// Steal since `before` (an earlier [`steal_ns`]), `None` if either reading is unknown.
+pub fn steal_since(before: Option<u64>) -> Option<u64> {
+    steal_ns()
+        .zip(before)
+        .map(|(after, before)| after.saturating_sub(before))
+}
+
 /// This process's usage so far (all threads, dead ones included).
 pub fn process() -> Usage {
     usage(libc::RUSAGE_SELF)

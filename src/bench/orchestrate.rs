@@ -212,9 +212,7 @@ fn pace(target: &Target) -> anyhow::Result<(f64, Option<f64>)> {
     let (steal, started) = (crate::rusage::steal_ns(), std::time::Instant::now());
     let rps = calibrate::calibrate(target, &plan)?.capacity_rps;
     let wall = started.elapsed().as_nanos() as f64;
-    let stolen = crate::rusage::steal_ns()
-        .zip(steal)
-        .map(|(after, before)| after.saturating_sub(before) as f64 / (wall * cores));
+    let stolen = crate::rusage::steal_since(steal).map(|s| s as f64 / (wall * cores));
     Ok((rps, stolen))
 }
 

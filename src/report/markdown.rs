@@ -94,15 +94,15 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
              run's interval; of the {} cells of 5 ms or more, {} ({:.0}%) within 10%.\n",
             super::text::date(r.run_started_unix),
             r.regressions,
-            r.median_abs_change_pct,
-            r.p90_abs_change_pct,
-            r.max_abs_change_pct,
-            r.inside_interval,
-            r.compared,
-            pct(r.inside_interval, r.compared),
-            r.over_5ms,
-            r.over_5ms_within_10pct,
-            pct(r.over_5ms_within_10pct, r.over_5ms)
+            r.spread.median_abs_change_pct,
+            r.spread.p90_abs_change_pct,
+            r.spread.max_abs_change_pct,
+            r.spread.inside_baseline_interval,
+            r.spread.compared,
+            pct(r.spread.inside_baseline_interval, r.spread.compared),
+            r.spread.over_5ms,
+            r.spread.over_5ms_within_threshold,
+            pct(r.spread.over_5ms_within_threshold, r.spread.over_5ms)
         );
         if !r.not_measured_in_rerun.is_empty() {
             let _ = writeln!(

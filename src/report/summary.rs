@@ -22,6 +22,7 @@ use super::floors::{self, WorkloadFloor};
 use crate::bench::estimate::{self, Estimate};
 use crate::bench::record::{CellRecord, Mode, RunRecord, Status};
 use crate::calibrate::Calibration;
+use crate::metrics::TimedBatch;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -78,18 +79,29 @@ pub struct Summary {
 pub struct Rerun {
     pub run_started_unix: u64,
     pub regressions: usize,
-    pub compared: usize,
-    pub median_abs_change_pct: f64,
-    pub p90_abs_change_pct: f64,
-    pub max_abs_change_pct: f64,
-    /// Cells whose rerun median lies inside this run's interval.
-    pub inside_interval: usize,
-    /// Cells of 5 ms or more, and those of them within 10%.
-    pub over_5ms: usize,
-    pub over_5ms_within_10pct: usize,
+    /// `fanout compare` of this run (baseline) with the rerun, on wall time at 10%.
+    pub spread: Spread,
     /// Cells measured here that the rerun did not measure, with the rerun's status.
     #[serde(default)]
     pub not_measured_in_rerun: Vec<String>,
+}
+
+/// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
+/// these numbers?".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// Cells with a value on both sides.
+    pub compared: usize,
+    /// |change| percentiles over them.
+    pub median_abs_change_pct: f64,
+    pub p90_abs_change_pct: f64,
+    pub max_abs_change_pct: f64,
+    /// Cells whose baseline median is at least 5 ms (wall time only), and how many of those
+    /// moved less than the threshold.
+    pub over_5ms: usize,
+    pub over_5ms_within_threshold: usize,
+    /// Cells whose current value lies inside the baseline's interval.
+    pub inside_baseline_interval: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -168,6 +180,25 @@ pub struct Cell {
     /// Outcomes other than `ok` in the first cold batch, by class.
     pub errors: BTreeMap<String, usize>,
     pub faults_injected: BTreeMap<String, u64>,
+}
+
+/// Every timed batch of a cell, those measured again for steal included.
+fn all_timed(c: &CellRecord) -> impl Iterator<Item = &TimedBatch> {
+    c.rounds
+        .iter()
+        .flat_map(|r| r.timed.iter().chain(&r.stolen))
+}
+
+/// Stolen CPU time / (wall x cores) over the batches that know their steal.
+fn steal_share<'a>(batches: impl Iterator<Item = &'a TimedBatch>, cores: usize) -> Option<f64> {
+    let (mut stolen, mut wall) = (0u64, 0u64);
+    for b in batches {
+        if let Some(s) = b.steal_ns {
+            stolen += s;
+            wall += b.wall_ns;
+        }
+    }
+    (wall > 0).then(|| stolen as f64 / (wall as f64 * cores.max(1) as f64))
 }
 
 /// The share of one core above which a cell is marked server-bound.
@@ -373,31 +404,11 @@ impl Summary {
                 floors::of(&of, &machine)
             })
             .collect();
-        let cores = context.cores.max(1) as f64;
-        let steal = |batches: &mut dyn Iterator<Item = &crate::metrics::TimedBatch>| {
-            let (mut stolen, mut wall, mut any) = (0u64, 0u64, false);
-            for b in batches {
-                if let Some(s) = b.steal_ns {
-                    stolen += s;
-                    wall += b.wall_ns;
-                    any = true;
-                }
-            }
-            (any && wall > 0).then(|| stolen as f64 / (wall as f64 * cores))
-        };
+        let cores = context.cores;
         for (c, r) in cells.iter_mut().zip(&record.cells) {
-            c.steal_share = steal(
-                &mut r
-                    .rounds
-                    .iter()
-                    .flat_map(|r| r.timed.iter().chain(&r.stolen)),
-            );
+            c.steal_share = steal_share(all_timed(r), cores);
         }
-        let steal_share = steal(&mut record.cells.iter().flat_map(|c| {
-            c.rounds
-                .iter()
-                .flat_map(|r| r.timed.iter().chain(&r.stolen))
-        }));
+        let steal_share = steal_share(record.cells.iter().flat_map(all_timed), cores);
         for c in &mut cells {
             if let Some(f) = floors.iter().find(|f| f.workload == c.workload) {
                 c.floor_ns = f.floor_ns;
