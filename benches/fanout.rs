@@ -8,6 +8,10 @@
 //! `--exact`, `--list`, `--test`, `--profile-time S`, `--save-baseline NAME`, `--baseline NAME`,
 //! `--output-format bencher`.
 
+/// Counts allocations during a cell's probe batch (one relaxed load per allocation otherwise).
+#[global_allocator]
+static ALLOC: fanout_bench::probe::CountingAlloc = fanout_bench::probe::CountingAlloc;
+
 fn main() -> std::process::ExitCode {
     fanout_bench::bench::main()
 }

@@ -16,6 +16,7 @@ pub mod fsio;
 pub mod limits;
 pub mod metrics;
 pub mod outcome;
+pub mod probe;
 pub mod profile;
 pub mod report;
 pub mod run;

@@ -2,6 +2,7 @@
 //! benches time, what `fanout run` prints, and what the metrics pass records.
 
 use crate::outcome::{verify, Class, Outcome, VerifyError};
+use crate::probe::{self, ProbeRecord};
 use crate::rusage::{self, Usage};
 use crate::strategy::Strategy;
 use crate::target::{Target, TargetError};
@@ -91,18 +92,42 @@ pub fn run_batch(
     requests: &[Request],
     target: &Target,
 ) -> Result<Batch, TargetError> {
+    run(strategy, requests, target, false).map(|(batch, _)| batch)
+}
+
+/// Runs one probe batch (see [`crate::probe`]): the same batch, with its requests' spans, its
+/// executor's heartbeat and its allocations recorded around `strategy.run` alone. Its time is
+/// never published.
+pub fn run_probe_batch(
+    strategy: &mut dyn Strategy,
+    requests: &[Request],
+    target: &Target,
+) -> Result<(Batch, ProbeRecord), TargetError> {
+    let (batch, probe) = run(strategy, requests, target, true)?;
+    Ok((batch, probe.unwrap_or_default()))
+}
+
+fn run(
+    strategy: &mut dyn Strategy,
+    requests: &[Request],
+    target: &Target,
+    probed: bool,
+) -> Result<(Batch, Option<ProbeRecord>), TargetError> {
     target.reset_stats()?;
     let steal_before = rusage::steal_ns();
     let before = rusage::process();
+    let mut session = probed.then(|| probe::Session::start(requests.iter().map(|r| &*r.url)));
+    let heartbeat = session.as_mut().and_then(probe::Session::heartbeat);
     let started = Instant::now();
-    let outcomes = strategy.run(requests);
+    let outcomes = strategy.run(requests, heartbeat);
     let wall = started.elapsed();
+    let probe = session.map(probe::Session::finish);
     let usage = rusage::process().since(before);
     let steal_ns = rusage::steal_since(steal_before);
     let server = target.stats()?;
     let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
     let verified = verify(&expected, &outcomes);
-    Ok(Batch {
+    let batch = Batch {
         wall,
         outcomes,
         verified,
@@ -110,5 +135,6 @@ pub fn run_batch(
         usage,
         planned: requests.len(),
         steal_ns,
-    })
+    };
+    Ok((batch, probe))
 }

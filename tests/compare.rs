@@ -124,12 +124,12 @@ fn bad_input_exits_2_and_names_the_file() {
     let good = dir.join("good.json");
     std::fs::write(&good, serde_json::to_string(&base()).unwrap()).unwrap();
     let corrupt = dir.join("corrupt.json");
-    std::fs::write(&corrupt, "{\"schema_version\": 3, \"cells\": [").unwrap();
+    std::fs::write(&corrupt, "{\"schema_version\": 4, \"cells\": [").unwrap();
     let other = dir.join("v9.json");
     std::fs::write(
         &other,
         serde_json::to_string(&base()).unwrap().replacen(
-            "\"schema_version\":3",
+            "\"schema_version\":4",
             "\"schema_version\":9",
             1,
         ),

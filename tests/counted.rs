@@ -3,6 +3,7 @@
 
 use fanout_bench::fetch::{self, ClientConfig};
 use fanout_bench::outcome::Outcome;
+use fanout_bench::probe::Heartbeat;
 use fanout_bench::run::run_batch;
 use fanout_bench::strategy::Strategy;
 use fanout_bench::target::Target;
@@ -17,7 +18,7 @@ struct Repeats {
 }
 
 impl Strategy for Repeats {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], _: Option<Heartbeat>) -> Vec<Outcome> {
         requests
             .iter()
             .map(|r| {

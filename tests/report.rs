@@ -46,7 +46,7 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
     let summary = report::generate(&fixture(), &out, 1_700_000_000, false).unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], 3);
+    assert_eq!(json["schema_version"], 4);
     let cells = json["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 10);
     let count = |s: &str| cells.iter().filter(|c| c["status"] == s).count();
@@ -196,8 +196,107 @@ fn every_chart_is_well_formed_svg_with_a_drawing() {
         );
         n += 1;
     }
-    // time, cpu and connections per workload, and the heat map.
-    assert_eq!(n, 2 * 3 + 1);
+    // timeline, latency, time, cpu and connections per workload, and the heat map.
+    assert_eq!(n, 2 * 5 + 1);
+    // A timeline draws its bars as paths: one strip of bars per ok cell at least.
+    let timeline = std::fs::read_to_string(out.join("charts/timeline-fix-n20.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&timeline).unwrap();
+    assert!(doc.descendants().filter(|d| d.has_tag_name("path")).count() >= 3);
+    assert!(
+        timeline.contains(">skipped<"),
+        "a skipped cell is shown as such"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+/// The probe batches' figures: every ok cell has its request latencies (every request of every
+/// probe batch, from the record's spans), its allocations, a loop stall exactly when it runs an
+/// executor, and its timeline in timelines.json.
+#[test]
+fn every_ok_cell_shows_why_from_its_probe_batches() {
+    let out = temp("why");
+    report::generate(&fixture(), &out, 1, false).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture().record).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let timelines: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("timelines.json")).unwrap())
+            .unwrap();
+    let mut ok = 0;
+    for (c, r) in summary["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(record["cells"].as_array().unwrap())
+    {
+        let id = format!(
+            "{}/{}",
+            c["workload"].as_str().unwrap(),
+            c["strategy"].as_str().unwrap()
+        );
+        if c["status"] != "ok" {
+            assert!(
+                c["request_latency"].is_null() && timelines.get(&id).is_none(),
+                "{id}"
+            );
+            continue;
+        }
+        ok += 1;
+        let probes: Vec<&serde_json::Value> = r["rounds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.get("probe").filter(|p| !p.is_null()))
+            .collect();
+        assert!(
+            !probes.is_empty(),
+            "{id}: the first round always has a probe batch"
+        );
+        let n = c["requests"].as_u64().unwrap();
+        let l = &c["request_latency"];
+        assert_eq!(
+            l["requests"].as_u64(),
+            Some(n * probes.len() as u64),
+            "{id}"
+        );
+        let p50 = l["p50_ns"].as_u64().unwrap();
+        assert!(p50 > 0 && p50 <= l["p99_ns"].as_u64().unwrap(), "{id}");
+        assert!(
+            l["p99_ns"].as_u64().unwrap() <= l["max_ns"].as_u64().unwrap(),
+            "{id}"
+        );
+        // The slowest request took no longer than its batch (histogram buckets are 0.1% wide).
+        let longest = probes
+            .iter()
+            .map(|p| p["wall_ns"].as_u64().unwrap())
+            .max()
+            .unwrap();
+        assert!(
+            l["max_ns"].as_u64().unwrap() <= longest + longest / 500,
+            "{id}"
+        );
+        assert!(c["allocations_per_request"].as_f64().unwrap() > 1.0, "{id}");
+        assert!(
+            c["allocated_bytes_per_request"].as_f64().unwrap() > 0.0,
+            "{id}"
+        );
+        let executor = !c["strategy"].as_str().unwrap().starts_with("threads/");
+        assert_eq!(!c["max_loop_stall_ns"].is_null(), executor, "{id}");
+        let spans = timelines[&id]["spans_us"].as_array().unwrap();
+        assert_eq!(spans.len() as u64, n, "{id}");
+        assert!(
+            spans.iter().all(|s| s.is_array()),
+            "{id}: every request began"
+        );
+    }
+    assert_eq!(ok, 5);
+    let md = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(md.contains("| strategy | request latency p50 / p90 / p99 / max | max loop stall |"));
+    assert!(
+        md.contains("no executor"),
+        "threads/pool-k has no loop to stall"
+    );
     std::fs::remove_dir_all(out).unwrap();
 }
 
@@ -208,6 +307,7 @@ fn the_same_inputs_give_the_same_files() {
     report::generate(&fixture(), &b, 42, false).unwrap();
     for rel in [
         "summary.json",
+        "timelines.json",
         "README.md",
         "index.html",
         "charts/efficiency.svg",
@@ -273,7 +373,7 @@ fn bad_inputs_name_the_file_and_leave_the_previous_report() {
 
     std::fs::write(
         dir.join("v9.json"),
-        text.replacen("\"schema_version\": 2", "\"schema_version\": 9", 1),
+        text.replacen("\"schema_version\": 3", "\"schema_version\": 9", 1),
     )
     .unwrap();
     refused(

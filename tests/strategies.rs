@@ -24,7 +24,7 @@ fn run_verified(entry: &Entry, w: &Workload, server: &ServerHandle) -> Duration 
     let requests = w.requests(&server.base_url());
     let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
     let started = Instant::now();
-    let outcomes = s.run(&requests);
+    let outcomes = s.run(&requests, None);
     let took = started.elapsed();
     if let Err(e) = verify(&expected, &outcomes) {
         panic!("{}: {e}", entry.info.id);
@@ -118,7 +118,7 @@ latency = { model = "fixed", ms = 300 }
         let mut st = entry.build(&Settings::for_workload(w)).unwrap();
         let requests = w.requests(&s.base_url());
         s.reset_stats();
-        let outcomes = st.run(&requests);
+        let outcomes = st.run(&requests, None);
         let stats = s.stats();
         let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();
         verify(&expected, &outcomes).unwrap();
@@ -138,5 +138,46 @@ latency = { model = "fixed", ms = 300 }
             stats.connections_used as usize <= w.requests,
             "{id}: {stats:?}"
         );
+    }
+}
+
+/// The probe batch works for every strategy: it verifies, times every request, and has a loop
+/// stall exactly for the strategies that run an executor. On a current-thread runtime, blocking
+/// calls inside tasks stall the loop for at least one request's latency.
+#[test]
+fn every_strategy_runs_its_probe_batch() {
+    let s = server();
+    let w = workload(
+        r#"[[workload]]
+name = "probe"
+requests = 12
+bytes = 64
+latency = { model = "fixed", ms = 20 }
+"#,
+    );
+    let target = fanout_bench::target::Target::remote(&s.base_url()).unwrap();
+    for entry in strategy::registry() {
+        let id = entry.info.id;
+        let mut st = entry.build(&Settings::for_workload(&w)).unwrap();
+        let requests = w.requests(&s.base_url());
+        let (batch, probe) =
+            fanout_bench::run::run_probe_batch(st.as_mut(), &requests, &target).unwrap();
+        assert_eq!(batch.problem(), None, "{id}");
+        assert_eq!(probe.spans_us.len(), 12, "{id}");
+        for span in &probe.spans_us {
+            let [start, end] = span.unwrap_or_else(|| panic!("{id}: a request was not timed"));
+            assert!(
+                end - start >= 20_000,
+                "{id}: a 20 ms request took {start}..{end} us"
+            );
+        }
+        let executor = !(id.starts_with("threads/")
+            || id == "sequential/ureq"
+            || id == "sequential/reqwest-blocking");
+        assert_eq!(probe.max_loop_stall_ns.is_some(), executor, "{id}");
+        if id == "antipattern/blocking-in-async" {
+            let stall = probe.max_loop_stall_ns.unwrap();
+            assert!(stall >= 20_000_000, "{id}: stall {stall} ns");
+        }
     }
 }

@@ -38,7 +38,7 @@ fn each_url_is_fetched_exactly_once_per_batch() {
             }
         });
         let mut s = entry.build(&Settings::for_workload(&w)).unwrap();
-        let outcomes = s.run(&requests);
+        let outcomes = s.run(&requests, None);
         if let Err(e) = verify(&expected, &outcomes) {
             panic!("{}: {e}", entry.info.id);
         }

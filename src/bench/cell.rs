@@ -6,14 +6,15 @@
 //! (resident set and threads after setup; the resident high-water mark reset), run the cold
 //! batch with the thread sampler, then the warm batches and the timed ones (in the first
 //! round, the warm count comes from the cold batch and the timed count from the first timed
-//! batch; later rounds repeat that plan). Every batch is verified outcome by outcome and counted at the
+//! batch; later rounds repeat that plan), then the probe batch (spans, loop stall and
+//! allocations, see [`crate::probe`]; untimed). Every batch is verified outcome by outcome and counted at the
 //! server; the first that is not ends the round as failed, with the reason. The result goes to
 //! the job's file as JSON, which the orchestrator merges into the run record.
 
 use super::record::{RoundRecord, Status};
 use super::sampling::{Decision, RoundPlan};
 use crate::metrics::{self, TimedBatch};
-use crate::run::run_batch;
+use crate::run::{run_batch, run_probe_batch};
 use crate::rusage;
 use crate::strategy::{self, Settings};
 use crate::target::Target;
@@ -132,6 +133,7 @@ fn run(job: &Job) -> Outcome {
         process_ns: 0,
         timed: Vec::new(),
         stolen: Vec::new(),
+        probe: None,
     };
     let finish = |mut round: RoundRecord| {
         round.peak_rss_above_setup_bytes = rusage::status()
@@ -213,6 +215,19 @@ fn run(job: &Job) -> Outcome {
         batches: batches.unwrap_or(1),
     };
     round.warm_batches = warm;
+    // The probe batch, after the timed ones (the pool as warm as theirs): in every round of a
+    // cell cheap enough to have warm batches, in the first round only of a long one (its
+    // batch alone takes longer than the warm-up).
+    if job.test || job.plan.is_none() || plan.warm > 0 {
+        let (batch, probe) = match run_probe_batch(s.as_mut(), &requests, &target) {
+            Ok(v) => v,
+            Err(e) => return Outcome::failed(e.to_string(), Some(finish(round))),
+        };
+        if let Some(why) = batch.problem() {
+            return Outcome::failed(format!("the probe batch: {why}"), Some(finish(round)));
+        }
+        round.probe = Some(probe);
+    }
     Outcome {
         status: Status::Ok,
         reason: None,

@@ -9,11 +9,12 @@ use super::sampling::RoundPlan;
 use crate::calibrate::Calibration;
 use crate::fsio::{self, FsError};
 use crate::metrics::{BatchMetrics, TimedBatch};
+use crate::probe::ProbeRecord;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The version of this file's format; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Where the benches write their record.
 pub fn default_path() -> PathBuf {
@@ -68,6 +69,10 @@ pub struct RoundRecord {
     /// [`super::cell::STEAL_LIMIT`] of the CPUs' time while they ran (kept, never published).
     #[serde(default)]
     pub stolen: Vec<TimedBatch>,
+    /// The round's probe batch (untimed, after the timed ones): in every round of a cell with
+    /// warm batches, in the first round only of a longer one.
+    #[serde(default)]
+    pub probe: Option<ProbeRecord>,
 }
 
 /// One workload x strategy cell.
@@ -142,9 +147,10 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// Writes the record atomically.
+    /// Writes the record atomically; compact, not pretty: the probe batches' spans make it large
+    /// (`jq .` reads it).
     pub fn save(&self, path: &Path) -> Result<(), FsError> {
-        let json = serde_json::to_vec_pretty(self).expect("the record serializes");
+        let json = serde_json::to_vec(self).expect("the record serializes");
         fsio::write_atomic(path, &json)
     }
 }

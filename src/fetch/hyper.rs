@@ -71,6 +71,7 @@ where
     C: Connect + Clone + Send + Sync + 'static,
     S: Future,
 {
+    let _span = crate::probe::span(url);
     let fetch = async {
         let uri: Uri = match url.parse() {
             Ok(u) => u,

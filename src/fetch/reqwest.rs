@@ -45,6 +45,7 @@ fn classify_body(e: &reqwest::Error) -> ErrorKind {
 
 /// Fetches one URL with the async client and reads its whole body.
 pub async fn get(client: &reqwest::Client, url: &str, cpu_work: u64) -> Outcome {
+    let _span = crate::probe::span(url);
     let mut response = match client.get(url).send().await {
         Ok(r) => r,
         Err(e) => return Outcome::failed(classify_send(&e), super::describe(&e)),
@@ -62,6 +63,7 @@ pub async fn get(client: &reqwest::Client, url: &str, cpu_work: u64) -> Outcome 
 
 /// Fetches one URL with the blocking client and reads its whole body.
 pub fn get_blocking(client: &reqwest::blocking::Client, url: &str, cpu_work: u64) -> Outcome {
+    let _span = crate::probe::span(url);
     let mut response = match client.get(url).send() {
         Ok(r) => r,
         Err(e) => return Outcome::failed(classify_send(&e), super::describe(&e)),

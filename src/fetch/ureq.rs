@@ -78,6 +78,7 @@ fn classify_body(e: &io::Error) -> ErrorKind {
 
 /// Fetches one URL and reads its whole body.
 pub fn get(agent: &ureq::Agent, url: &str, cpu_work: u64) -> Outcome {
+    let _span = crate::probe::span(url);
     let mut response = match agent.get(url).call() {
         Ok(r) => r,
         Err(e) => return Outcome::failed(classify_call(&e), super::describe(&e)),

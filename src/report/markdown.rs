@@ -219,6 +219,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
     for line in findings::families(s) {
         let _ = writeln!(o, "- {line}");
     }
+    contrast(&mut o, s, charts);
     let _ = writeln!(o, "\n## Results by workload\n");
     let _ = writeln!(
         o,
@@ -243,8 +244,31 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
          resident set after setup. Connections are those opened by a cold batch / a warm one. \
          Skipped, failed and missing cells are listed with their reason.\n"
     );
+    let _ = writeln!(
+        o,
+        "Each workload opens with its **timeline**: one untimed probe batch per strategy (the \
+         one of median length among the cell's probe batches), every request a bar from the \
+         start of its fetch to its outcome, request 1 at the top of its strip, all strips on one \
+         time axis. After the table, a second one says **why**, from the probe batches (one \
+         after the timed batches of each round; of the first round only for a cell whose \
+         batch takes longer than the warm-up): request latency percentiles over every request \
+         of them (HDR histogram); the **max loop stall**, the longest a ready task waited on \
+         the strategy's executor (a heartbeat ticked every millisecond by a thread of its own \
+         and polled where the strategy polls its requests: asyncio's slow-callback warning; \
+         median over the probe batches; on a multi-thread runtime a heartbeat spawned as a \
+         task shows a stall only when every worker is held, and any stall includes the time an \
+         idle executor takes to wake); and **allocations** per request by every thread of the \
+         cell's process.\n"
+    );
     for w in s.workloads() {
         let _ = writeln!(o, "### {w}\n");
+        let timeline = chart_name("timeline", w);
+        if charts.contains(&timeline) {
+            let _ = writeln!(
+                o,
+                "![every request of one batch, per strategy, on {w}]({timeline})\n"
+            );
+        }
         if let Some(f) = s.floor(w) {
             let _ = writeln!(o, "Achievable floor: {}\n", f.explain());
         }
@@ -286,11 +310,20 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
             );
         }
         let _ = writeln!(o);
+        why(&mut o, s, w);
+        let latency = chart_name("latency", w);
+        if charts.contains(&latency) {
+            let _ = writeln!(o, "![request latency per strategy on {w}]({latency})\n");
+        }
     }
     faults(&mut o, s);
     let rest: Vec<&String> = charts
         .iter()
-        .filter(|c| !c.starts_with("charts/time-"))
+        .filter(|c| {
+            !["charts/time-", "charts/timeline-", "charts/latency-"]
+                .iter()
+                .any(|p| c.starts_with(p))
+        })
         .collect();
     if !rest.is_empty() {
         let _ = writeln!(o, "## More charts\n");
@@ -323,6 +356,80 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         o.push_str(&cal.markdown());
     }
     o
+}
+
+/// The probe batches' figures of a workload: why each strategy takes the time it takes.
+fn why(o: &mut String, s: &Summary, w: &str) {
+    let cells = s.ranked(w);
+    if cells.iter().all(|c| c.request_latency.is_none()) {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "| strategy | request latency p50 / p90 / p99 / max | max loop stall | allocations per request | allocated per request |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|");
+    for c in cells {
+        let latency = c.request_latency.map_or(c.status.clone(), |l| {
+            format!(
+                "{} / {} / {} / {}",
+                ms(l.p50_ns as f64),
+                ms(l.p90_ns as f64),
+                ms(l.p99_ns as f64),
+                ms(l.max_ns as f64)
+            )
+        });
+        let stall = match (c.max_loop_stall_ns, c.request_latency) {
+            (Some(n), _) => ms(n as f64),
+            (None, Some(_)) => "no executor".into(),
+            (None, None) => "-".into(),
+        };
+        let _ = writeln!(
+            o,
+            "| `{}` | {latency} | {stall} | {} | {} |",
+            c.strategy,
+            c.allocations_per_request
+                .map_or("-".into(), |v| format!("{v:.1}")),
+            c.allocated_bytes_per_request
+                .map_or("-".into(), |v| format!("{:.1} KiB", v / 1024.0)),
+        );
+    }
+    let _ = writeln!(o);
+}
+
+/// The mistake and the fix side by side, with what to see.
+fn contrast(o: &mut String, s: &Summary, charts: &[String]) {
+    let chart = "charts/timeline-contrast.svg";
+    let Some(w) = super::contrast_workload(s) else {
+        return;
+    };
+    if !charts.iter().any(|c| c == chart) {
+        return;
+    }
+    let [bad, good] = super::CONTRAST.map(|st| s.cell(w, st));
+    let (Some(bad), Some(good)) = (bad, good) else {
+        return;
+    };
+    let stall = |c: &Cell| c.max_loop_stall_ns.map_or("-".into(), |n| ms(n as f64));
+    let _ = writeln!(o, "\n## What blocking inside async code looks like\n");
+    let _ = writeln!(
+        o,
+        "![{w}: `{}` and `{}`]({chart})\n",
+        bad.strategy, good.strategy
+    );
+    let _ = writeln!(
+        o,
+        "Both run every request as async work on one thread: `{}` calls a blocking client \
+         inside its tasks, so the requests run one after another (a staircase, {} a batch) and \
+         its event loop stalls for up to {}; `{}` awaits them, so they overlap (a wall, {} a \
+         batch) and its loop never waits longer than {}.\n",
+        bad.strategy,
+        bad.median_ns.map_or("-".into(), ms),
+        stall(bad),
+        good.strategy,
+        good.median_ns.map_or("-".into(), ms),
+        stall(good)
+    );
 }
 
 /// Faults injected by the server against faults the client reported, per strategy: a fault

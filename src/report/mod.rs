@@ -1,5 +1,6 @@
-//! The published report: `summary.json`, `README.md`, SVG charts and a self-contained
-//! `index.html`, built from the bench record alone. Everything is rendered
+//! The published report: `summary.json`, `timelines.json` (one probe batch of every ok cell,
+//! request by request), `README.md`, SVG charts and a self-contained `index.html`, built from
+//! the bench record alone. Everything is rendered
 //! into a temporary directory first and moved into place only when all of it succeeded, so a
 //! failed or interrupted generation leaves the previous report untouched.
 
@@ -15,7 +16,7 @@ mod text;
 
 use crate::bench::record::{self, RunRecord};
 use crate::fsio::{self, FsError};
-use charts::{Bar, BarChart, ChartError, HeatCell, Series};
+use charts::{Bar, BarChart, ChartError, HeatCell, Series, Strip};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use summary::{Cell, Summary};
@@ -71,17 +72,20 @@ pub fn read_record(path: &Path) -> Result<RunRecord, ReportError> {
     read_versioned(
         path,
         record::SCHEMA_VERSION,
+        record::SCHEMA_VERSION,
         "a bench record; run `cargo bench` to make one",
     )
 }
 
-/// Reads and checks a `summary.json`.
+/// Reads and checks a `summary.json`. Version 3 is read too: version 4 only added fields (the
+/// probe batches' figures), which such a file lacks.
 pub fn read_summary(path: &Path) -> Result<Summary, ReportError> {
-    read_versioned(path, summary::SCHEMA_VERSION, "a fanout summary.json")
+    read_versioned(path, 3, summary::SCHEMA_VERSION, "a fanout summary.json")
 }
 
 fn read_versioned<T: serde::de::DeserializeOwned>(
     path: &Path,
+    oldest: u32,
     expected: u32,
     what: &'static str,
 ) -> Result<T, ReportError> {
@@ -96,7 +100,7 @@ fn read_versioned<T: serde::de::DeserializeOwned>(
         .get("schema_version")
         .and_then(|v| v.as_u64())
         .ok_or_else(|| bad("no schema_version".into()))?;
-    if found != u64::from(expected) {
+    if !(u64::from(oldest)..=u64::from(expected)).contains(&found) {
         return Err(ReportError::Schema {
             path: path.to_owned(),
             found,
@@ -176,6 +180,80 @@ fn metric_chart(
     })
 }
 
+/// The strips of a timeline: `cells`, each with its median probe batch or its status.
+fn strips<'a>(s: &Summary, cells: impl Iterator<Item = &'a Cell>) -> Vec<Strip> {
+    cells
+        .map(|c| {
+            let t = s.timelines.get(&c.id());
+            Strip {
+                label: c.strategy.clone(),
+                family: c.family.clone(),
+                spans_us: t.map_or(Vec::new(), |t| t.spans_us.clone()),
+                wall_us: t.map_or(0, |t| t.wall_us),
+                note: match t {
+                    Some(_) => None,
+                    None if c.status == "ok" => Some("no probe batch in this record".into()),
+                    None => Some(c.status.clone()),
+                },
+            }
+        })
+        .collect()
+}
+
+fn timeline_chart(s: &Summary, w: &str) -> Result<String, ChartError> {
+    let cells = s.ranked(w);
+    let n = cells.first().map_or(0, |c| c.requests);
+    Ok(charts::timeline(
+        &format!("{w}: every request of one batch ({n} per strip), fastest strategy first"),
+        &strips(s, cells.into_iter()),
+    ))
+}
+
+/// The two strategies whose timelines the report sets side by side: the mistake and the fix.
+pub const CONTRAST: [&str; 2] = [
+    "antipattern/blocking-in-async",
+    "gather/tokio-current-thread",
+];
+
+/// The workload the contrast is drawn for: the first with both cells measured and probed.
+pub(crate) fn contrast_workload(s: &Summary) -> Option<&str> {
+    s.workloads().into_iter().find(|w| {
+        CONTRAST
+            .iter()
+            .all(|st| s.timelines.contains_key(&format!("{w}/{st}")))
+    })
+}
+
+fn latency_chart(s: &Summary, w: &str) -> Result<String, ChartError> {
+    charts::bars(&BarChart {
+        title: format!("{w}: request latency in ms, p50 (bar) to p99 (whisker), and max"),
+        x_label: "milliseconds per request".into(),
+        bars: s
+            .ranked(w)
+            .iter()
+            .map(|c| {
+                let l = c.request_latency;
+                Bar {
+                    label: c.strategy.clone(),
+                    family: c.family.clone(),
+                    value: l.map(|l| l.p50_ns as f64 / 1e6).filter(|v| *v > 0.0),
+                    whisker: l.map(|l| (l.p50_ns as f64 / 1e6, l.p99_ns as f64 / 1e6)),
+                    note: match l {
+                        Some(l) => format!(
+                            "{:.1} / {:.1} / max {:.1}",
+                            l.p50_ns as f64 / 1e6,
+                            l.p99_ns as f64 / 1e6,
+                            l.max_ns as f64 / 1e6
+                        ),
+                        None => c.status.clone(),
+                    },
+                }
+            })
+            .collect(),
+        reference: None,
+    })
+}
+
 /// Workloads that differ only in N (`n10-lat10ms`, `n100-lat10ms`, ...), by their shared suffix.
 pub(crate) fn sweeps(s: &Summary) -> BTreeMap<String, Vec<String>> {
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -238,6 +316,14 @@ pub fn render(
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     trends(s, runs, &mut files)?;
     for w in s.workloads() {
+        files.insert(
+            markdown::chart_name("timeline", w),
+            timeline_chart(s, w)?.into_bytes(),
+        );
+        files.insert(
+            markdown::chart_name("latency", w),
+            latency_chart(s, w)?.into_bytes(),
+        );
         files.insert(
             markdown::chart_name("time", w),
             time_chart(s, w)?.into_bytes(),
@@ -325,6 +411,14 @@ pub fn render(
             );
         }
     }
+    if let Some(w) = contrast_workload(s) {
+        let cells = CONTRAST.iter().filter_map(|st| s.cell(w, st));
+        let title = format!("{w}: blocking calls inside async tasks, and a gather, on one thread");
+        files.insert(
+            "charts/timeline-contrast.svg".into(),
+            charts::timeline(&title, &strips(s, cells)).into_bytes(),
+        );
+    }
     let chart_names: Vec<String> = files.keys().cloned().collect();
     let md = markdown::render(s, &chart_names);
     let html = html::render(&md, |p| {
@@ -336,6 +430,8 @@ pub fn render(
     files.insert("index.html".into(), html.into_bytes());
     let json = serde_json::to_vec_pretty(s).expect("the summary serializes");
     files.insert("summary.json".into(), json);
+    let timelines = serde_json::to_vec(&s.timelines).expect("the timelines serialize");
+    files.insert("timelines.json".into(), timelines);
     Ok(files)
 }
 

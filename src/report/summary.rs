@@ -2,7 +2,7 @@
 //! every round's batches and resource costs), plus the run's context. This is the file every
 //! published number is traced to.
 //!
-//! Format (`schema_version` 3): `{schema_version, generated_unix, run_started_unix, profile,
+//! Format (`schema_version` 4): `{schema_version, generated_unix, run_started_unix, profile,
 //! server, server_threads, server_core, rounds, seed, context, calibration, round_capacity_rps,
 //! floors: [WorkloadFloor], cells: [Cell], not_run, rerun}`; times in nanoseconds, sizes in
 //! bytes. A cell's `status` is `ok` (measured in every round, every batch verified),
@@ -15,7 +15,13 @@
 //! own concurrency ("how well it uses the concurrency it has"). Version 3 gave
 //! `ratio_to_floor` that meaning (version 2 divided by the own floor) and added `floors`,
 //! `own_floor_ns`, `ratio_to_own_floor` and the server's CPU (`server_cpu_per_request_ns`,
-//! `server_busy`, `server_bound`).
+//! `server_busy`, `server_bound`). Version 4 added what the probe batches show (see
+//! [`crate::probe`]; absent for cells without a probe batch): `request_latency` `{requests,
+//! p50_ns, p90_ns, p99_ns, max_ns}` over every request of them, `allocations_per_request`,
+//! `allocated_bytes_per_request` and `max_loop_stall_ns` (absent for a strategy without an
+//! executor). The report writes one probe batch of every ok cell, request by request, to
+//! `timelines.json` beside this file: `{"workload/strategy": {wall_us, spans_us: [[start, end]
+//! or null, ...]}}`, microseconds from the batch's start, in request order.
 
 use super::context::Context;
 use super::floors::{self, WorkloadFloor};
@@ -23,11 +29,12 @@ use crate::bench::estimate::{self, Estimate};
 use crate::bench::record::{CellRecord, Mode, RunRecord, Status};
 use crate::calibrate::Calibration;
 use crate::metrics::TimedBatch;
+use crate::probe::ProbeRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of `summary.json`'s format.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -72,6 +79,10 @@ pub struct Summary {
     /// How far a second run of the same profile moved these numbers, if one was given.
     #[serde(default)]
     pub rerun: Option<Rerun>,
+    /// Each ok cell's median probe batch, by cell id, for the timeline charts; written apart,
+    /// to `timelines.json`, to keep this file small.
+    #[serde(skip)]
+    pub timelines: BTreeMap<String, Timeline>,
 }
 
 /// A second run compared with this one, cell by cell (`fanout report --rerun`).
@@ -180,6 +191,67 @@ pub struct Cell {
     /// Outcomes other than `ok` in the first cold batch, by class.
     pub errors: BTreeMap<String, usize>,
     pub faults_injected: BTreeMap<String, u64>,
+    /// Each request's time from the start of its fetch to its outcome, over every probe batch
+    /// (see [`crate::probe`]).
+    #[serde(default)]
+    pub request_latency: Option<Latency>,
+    /// Allocations (and bytes allocated) per request during a probe batch, by every thread of
+    /// the cell's process; median over the probe batches.
+    #[serde(default)]
+    pub allocations_per_request: Option<f64>,
+    #[serde(default)]
+    pub allocated_bytes_per_request: Option<f64>,
+    /// The longest a ready task waited on the strategy's executor during a probe batch, median
+    /// over the probe batches; absent for a strategy that runs no executor.
+    #[serde(default)]
+    pub max_loop_stall_ns: Option<u64>,
+}
+
+/// Per-request latency percentiles, from an HDR histogram of microseconds (3 significant
+/// digits).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Requests counted (every request of every probe batch).
+    pub requests: u64,
+    pub p50_ns: u64,
+    pub p90_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+}
+
+/// One probe batch of a cell, request by request, for its timeline (not in summary.json: the
+/// report writes these to `timelines.json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub wall_us: u64,
+    /// Each request's start and end in microseconds from the batch's start (`null`: never began).
+    pub spans_us: Vec<Option<[u32; 2]>>,
+}
+
+impl Latency {
+    /// The percentiles of every request of `probes`; `None` with no request.
+    fn of<'a>(probes: impl Iterator<Item = &'a ProbeRecord>) -> Option<Latency> {
+        let mut h = hdrhistogram::Histogram::<u64>::new(3).ok()?;
+        for p in probes {
+            for us in p.latencies_us() {
+                h.record(us.max(1)).ok()?;
+            }
+        }
+        (!h.is_empty()).then(|| Latency {
+            requests: h.len(),
+            p50_ns: h.value_at_quantile(0.50) * 1000,
+            p90_ns: h.value_at_quantile(0.90) * 1000,
+            p99_ns: h.value_at_quantile(0.99) * 1000,
+            max_ns: h.max() * 1000,
+        })
+    }
+}
+
+/// The probe batch whose wall time is the median of the cell's probe batches.
+fn median_probe(c: &CellRecord) -> Option<&ProbeRecord> {
+    let mut probes: Vec<&ProbeRecord> = c.rounds.iter().filter_map(|r| r.probe.as_ref()).collect();
+    probes.sort_by_key(|p| p.wall_ns);
+    probes.get(probes.len().saturating_sub(1) / 2).copied()
 }
 
 /// Every timed batch of a cell, those measured again for steal included.
@@ -262,6 +334,12 @@ impl Cell {
             median(c.rounds.iter().map(f).collect())
         };
         let first = c.rounds.first().map(|r| &r.cold);
+        // What the probe batches show, for cells that publish a time.
+        let probes: Vec<&ProbeRecord> = match status {
+            "ok" => c.rounds.iter().filter_map(|r| r.probe.as_ref()).collect(),
+            _ => Vec::new(),
+        };
+        let per_request = |v: Option<u64>| v.map(|v| v as f64 / c.requests.max(1) as f64);
         Cell {
             workload: c.workload.clone(),
             strategy: c.strategy.clone(),
@@ -332,6 +410,14 @@ impl Cell {
                         .collect()
                 })
                 .unwrap_or_default(),
+            request_latency: Latency::of(probes.iter().copied()),
+            allocations_per_request: per_request(median(
+                probes.iter().filter_map(|p| p.allocations).collect(),
+            )),
+            allocated_bytes_per_request: per_request(median(
+                probes.iter().filter_map(|p| p.allocated_bytes).collect(),
+            )),
+            max_loop_stall_ns: median(probes.iter().filter_map(|p| p.max_loop_stall_ns).collect()),
         }
     }
 
@@ -418,6 +504,19 @@ impl Summary {
                     .map(|m| m / f.floor_ns as f64);
             }
         }
+        let timelines = cells
+            .iter()
+            .zip(&record.cells)
+            .filter(|(c, _)| c.status == "ok")
+            .filter_map(|(c, r)| {
+                let p = median_probe(r)?;
+                let timeline = Timeline {
+                    wall_us: p.wall_ns / 1000,
+                    spans_us: p.spans_us.clone(),
+                };
+                Some((c.id(), timeline))
+            })
+            .collect();
         Ok(Summary {
             schema_version: SCHEMA_VERSION,
             generated_unix,
@@ -439,6 +538,7 @@ impl Summary {
             cells,
             not_run: not_run(record),
             rerun: None,
+            timelines,
         })
     }
 

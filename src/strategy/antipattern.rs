@@ -3,6 +3,7 @@
 use super::{Concurrency, Entry, Family, Info, Strategy};
 use crate::fetch;
 use crate::outcome::Outcome;
+use crate::probe::Heartbeat;
 use crate::workload::Request;
 
 pub(super) const ENTRIES: &[Entry] = &[Entry {
@@ -33,9 +34,13 @@ struct BlockingInAsync {
 }
 
 impl Strategy for BlockingInAsync {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let (agent, w) = (&self.agent, self.cpu_work);
         self.runtime.block_on(async {
+            // The requests are tasks, so the heartbeat is one too, queued first.
+            if let Some(h) = heartbeat {
+                tokio::spawn(h);
+            }
             let mut set = tokio::task::JoinSet::new();
             for r in requests {
                 let (agent, url, i) = (agent.clone(), r.url.clone(), r.index);

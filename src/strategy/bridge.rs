@@ -4,6 +4,7 @@
 use super::{Concurrency, Entry, Family, Info, Strategy};
 use crate::fetch::{self, ClientConfig};
 use crate::outcome::{ErrorKind, Outcome};
+use crate::probe::{beside, Heartbeat};
 use crate::workload::Request;
 use futures::future::join_all;
 
@@ -67,7 +68,7 @@ fn urls(requests: &[Request]) -> Vec<String> {
 struct RuntimePerCall(ClientConfig);
 
 impl Strategy for RuntimePerCall {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let runtime = match super::tokio_multi_thread() {
             Ok(r) => r,
             Err(e) => return everything_failed(requests.len(), e),
@@ -76,7 +77,10 @@ impl Strategy for RuntimePerCall {
             Ok(c) => c,
             Err(e) => return everything_failed(requests.len(), e),
         };
-        runtime.block_on(gather(client, urls(requests), self.0.cpu_work))
+        runtime.block_on(beside(
+            gather(client, urls(requests), self.0.cpu_work),
+            heartbeat,
+        ))
     }
 }
 
@@ -87,7 +91,11 @@ struct SharedRuntime {
 }
 
 impl Strategy for SharedRuntime {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
+        // The gather is a task on the workers, so the heartbeat is one too.
+        if let Some(h) = heartbeat {
+            self.runtime.spawn(h);
+        }
         let task = self
             .runtime
             .spawn(gather(self.client.clone(), urls(requests), self.cpu_work));

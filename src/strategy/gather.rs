@@ -10,6 +10,7 @@ use super::{Concurrency, Entry, Family, Info, Strategy};
 use crate::fetch;
 use crate::fetch::hyper::{FuturesConnector, PooledClient};
 use crate::outcome::{ErrorKind, Outcome};
+use crate::probe::{beside, Heartbeat};
 use crate::workload::Request;
 use futures::future::join_all;
 use futures::StreamExt;
@@ -157,18 +158,22 @@ struct Reqwest {
 }
 
 impl Strategy for Reqwest {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let (client, w) = (&self.client, self.cpu_work);
         match self.mode {
-            Mode::JoinAll => self.runtime.block_on(async {
+            Mode::JoinAll => self.runtime.block_on(beside(
                 join_all(
                     requests
                         .iter()
                         .map(|r| fetch::reqwest::get(client, &r.url, w)),
-                )
-                .await
-            }),
+                ),
+                heartbeat,
+            )),
             Mode::JoinSet => self.runtime.block_on(async {
+                // The requests are tasks on the workers, so the heartbeat is one too.
+                if let Some(h) = heartbeat {
+                    tokio::spawn(h);
+                }
                 let mut set = tokio::task::JoinSet::new();
                 for r in requests {
                     let (client, url, i) = (client.clone(), r.url.clone(), r.index);
@@ -176,14 +181,20 @@ impl Strategy for Reqwest {
                 }
                 in_order(requests.len(), set.join_all().await)
             }),
-            Mode::BufferUnordered(k) => self.runtime.block_on(async {
-                let done = futures::stream::iter(requests)
-                    .map(|r| async move { (r.index, fetch::reqwest::get(client, &r.url, w).await) })
-                    .buffer_unordered(k)
-                    .collect::<Vec<_>>()
-                    .await;
-                in_order(requests.len(), done)
-            }),
+            Mode::BufferUnordered(k) => self.runtime.block_on(beside(
+                async {
+                    let done =
+                        futures::stream::iter(requests)
+                            .map(|r| async move {
+                                (r.index, fetch::reqwest::get(client, &r.url, w).await)
+                            })
+                            .buffer_unordered(k)
+                            .collect::<Vec<_>>()
+                            .await;
+                    in_order(requests.len(), done)
+                },
+                heartbeat,
+            )),
         }
     }
 }
@@ -210,15 +221,16 @@ struct TokioHyper {
 }
 
 impl Strategy for TokioHyper {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let (client, w, t) = (&self.client, self.cpu_work, self.timeout);
+        // Inside the runtime: tokio's sleep needs its context when it is made.
         self.runtime.block_on(async {
-            join_all(
+            let batch = join_all(
                 requests
                     .iter()
                     .map(|r| fetch::hyper::get(client, &r.url, w, tokio::time::sleep(t))),
-            )
-            .await
+            );
+            beside(batch, heartbeat).await
         })
     }
 }
@@ -230,12 +242,15 @@ struct AsyncStdHyper {
 }
 
 impl Strategy for AsyncStdHyper {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let (client, w, t) = (&self.client, self.cpu_work, self.timeout);
-        async_std::task::block_on(join_all(
-            requests
-                .iter()
-                .map(|r| fetch::hyper::get(client, &r.url, w, async_std::task::sleep(t))),
+        async_std::task::block_on(beside(
+            join_all(
+                requests
+                    .iter()
+                    .map(|r| fetch::hyper::get(client, &r.url, w, async_std::task::sleep(t))),
+            ),
+            heartbeat,
         ))
     }
 }
@@ -279,12 +294,15 @@ impl SmolHyper {
 }
 
 impl Strategy for SmolHyper {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let (client, w, t) = (&self.client, self.cpu_work, self.timeout);
-        smol::block_on(join_all(
-            requests
-                .iter()
-                .map(|r| fetch::hyper::get(client, &r.url, w, smol::Timer::after(t))),
+        smol::block_on(beside(
+            join_all(
+                requests
+                    .iter()
+                    .map(|r| fetch::hyper::get(client, &r.url, w, smol::Timer::after(t))),
+            ),
+            heartbeat,
         ))
     }
 }

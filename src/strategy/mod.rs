@@ -15,6 +15,7 @@ mod threads;
 
 use crate::fetch::ClientConfig;
 use crate::outcome::Outcome;
+use crate::probe::Heartbeat;
 use crate::workload::{Request, Workload};
 use serde::Serialize;
 use std::fmt;
@@ -23,7 +24,11 @@ use std::time::Duration;
 /// Runs one batch of requests.
 pub trait Strategy: Send {
     /// Fetches every request and returns one outcome per request, in the requests' order.
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome>;
+    ///
+    /// `heartbeat` is given in a probe batch only (see [`crate::probe`]): a strategy that runs
+    /// an executor polls it where it polls its requests (beside them in `block_on`, or spawned
+    /// as a task where its requests are tasks); one without an executor drops it.
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome>;
 }
 
 /// The strategy families.
@@ -189,9 +194,9 @@ fn slowdown(id: &str) -> Option<Duration> {
 struct Slowed(Box<dyn Strategy>, Duration);
 
 impl Strategy for Slowed {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         std::thread::sleep(self.1);
-        self.0.run(requests)
+        self.0.run(requests, heartbeat)
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{Concurrency, Entry, Family, Info, Strategy};
 use crate::fetch;
 use crate::outcome::{ErrorKind, Outcome};
+use crate::probe::{beside, Heartbeat};
 use crate::workload::Request;
 use futures::future::join_all;
 use std::sync::mpsc;
@@ -116,15 +117,19 @@ struct TokioSpawnBlocking {
 }
 
 impl Strategy for TokioSpawnBlocking {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let (agent, w) = (&self.agent, self.cpu_work);
         // Inside the runtime: spawn_blocking needs its context.
         self.runtime.block_on(async {
-            join_all(requests.iter().map(|r| {
-                let (agent, url) = (agent.clone(), r.url.clone());
-                let task = tokio::task::spawn_blocking(move || fetch::ureq::get(&agent, &url, w));
-                async move { task.await.unwrap_or_else(join_failed) }
-            }))
+            beside(
+                join_all(requests.iter().map(|r| {
+                    let (agent, url) = (agent.clone(), r.url.clone());
+                    let task =
+                        tokio::task::spawn_blocking(move || fetch::ureq::get(&agent, &url, w));
+                    async move { task.await.unwrap_or_else(join_failed) }
+                })),
+                heartbeat,
+            )
             .await
         })
     }
@@ -136,11 +141,14 @@ struct AsyncStdSpawnBlocking {
 }
 
 impl Strategy for AsyncStdSpawnBlocking {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
-        async_std::task::block_on(join_all(requests.iter().map(|r| {
-            let (agent, url, w) = (self.agent.clone(), r.url.clone(), self.cpu_work);
-            async_std::task::spawn_blocking(move || fetch::ureq::get(&agent, &url, w))
-        })))
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
+        async_std::task::block_on(beside(
+            join_all(requests.iter().map(|r| {
+                let (agent, url, w) = (self.agent.clone(), r.url.clone(), self.cpu_work);
+                async_std::task::spawn_blocking(move || fetch::ureq::get(&agent, &url, w))
+            })),
+            heartbeat,
+        ))
     }
 }
 
@@ -150,11 +158,14 @@ struct SmolUnblock {
 }
 
 impl Strategy for SmolUnblock {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
-        smol::block_on(join_all(requests.iter().map(|r| {
-            let (agent, url, w) = (self.agent.clone(), r.url.clone(), self.cpu_work);
-            blocking::unblock(move || fetch::ureq::get(&agent, &url, w))
-        })))
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
+        smol::block_on(beside(
+            join_all(requests.iter().map(|r| {
+                let (agent, url, w) = (self.agent.clone(), r.url.clone(), self.cpu_work);
+                blocking::unblock(move || fetch::ureq::get(&agent, &url, w))
+            })),
+            heartbeat,
+        ))
     }
 }
 
@@ -167,21 +178,24 @@ struct SingleThread {
 }
 
 impl Strategy for SingleThread {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
         let jobs = self
             .jobs
             .as_ref()
             .expect("the queue lives as long as the strategy");
-        self.runtime.block_on(join_all(requests.iter().map(|r| {
-            let (reply, answer) = futures::channel::oneshot::channel();
-            let sent = jobs.send((r.url.clone(), reply));
-            async move {
-                match sent {
-                    Ok(()) => answer.await.unwrap_or_else(join_failed),
-                    Err(e) => join_failed(e),
+        self.runtime.block_on(beside(
+            join_all(requests.iter().map(|r| {
+                let (reply, answer) = futures::channel::oneshot::channel();
+                let sent = jobs.send((r.url.clone(), reply));
+                async move {
+                    match sent {
+                        Ok(()) => answer.await.unwrap_or_else(join_failed),
+                        Err(e) => join_failed(e),
+                    }
                 }
-            }
-        })))
+            })),
+            heartbeat,
+        ))
     }
 }
 

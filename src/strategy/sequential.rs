@@ -3,6 +3,7 @@
 use super::{Concurrency, Entry, Family, Info, Strategy};
 use crate::fetch;
 use crate::outcome::Outcome;
+use crate::probe::{beside, Heartbeat};
 use crate::workload::Request;
 
 pub(super) const ENTRIES: &[Entry] = &[
@@ -64,7 +65,7 @@ pub(super) const ENTRIES: &[Entry] = &[
 struct Ureq(ureq::Agent, u64);
 
 impl Strategy for Ureq {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], _: Option<Heartbeat>) -> Vec<Outcome> {
         requests
             .iter()
             .map(|r| fetch::ureq::get(&self.0, &r.url, self.1))
@@ -75,7 +76,7 @@ impl Strategy for Ureq {
 struct ReqwestBlocking(reqwest::blocking::Client, u64);
 
 impl Strategy for ReqwestBlocking {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], _: Option<Heartbeat>) -> Vec<Outcome> {
         requests
             .iter()
             .map(|r| fetch::reqwest::get_blocking(&self.0, &r.url, self.1))
@@ -90,13 +91,16 @@ struct AwaitInLoop {
 }
 
 impl Strategy for AwaitInLoop {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
-        self.runtime.block_on(async {
-            let mut out = Vec::with_capacity(requests.len());
-            for r in requests {
-                out.push(fetch::reqwest::get(&self.client, &r.url, self.cpu_work).await);
-            }
-            out
-        })
+    fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome> {
+        self.runtime.block_on(beside(
+            async {
+                let mut out = Vec::with_capacity(requests.len());
+                for r in requests {
+                    out.push(fetch::reqwest::get(&self.client, &r.url, self.cpu_work).await);
+                }
+                out
+            },
+            heartbeat,
+        ))
     }
 }

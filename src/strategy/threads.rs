@@ -3,6 +3,7 @@
 use super::{Concurrency, Entry, Family, Info, Strategy};
 use crate::fetch;
 use crate::outcome::{ErrorKind, Outcome};
+use crate::probe::Heartbeat;
 use crate::workload::Request;
 use rayon::prelude::*;
 
@@ -70,7 +71,7 @@ pub(super) const ENTRIES: &[Entry] = &[
 struct ThreadPerUrl(ureq::Agent, u64);
 
 impl Strategy for ThreadPerUrl {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], _: Option<Heartbeat>) -> Vec<Outcome> {
         let (agent, cpu_work) = (&self.0, self.1);
         std::thread::scope(|scope| {
             let handles: Vec<_> = requests
@@ -100,7 +101,7 @@ impl Strategy for ThreadPerUrl {
 struct RayonDefault(ureq::Agent, u64);
 
 impl Strategy for RayonDefault {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], _: Option<Heartbeat>) -> Vec<Outcome> {
         let (agent, cpu_work) = (&self.0, self.1);
         requests
             .par_iter()
@@ -116,7 +117,7 @@ struct PoolK {
 }
 
 impl Strategy for PoolK {
-    fn run(&mut self, requests: &[Request]) -> Vec<Outcome> {
+    fn run(&mut self, requests: &[Request], _: Option<Heartbeat>) -> Vec<Outcome> {
         let (agent, cpu_work) = (&self.agent, self.cpu_work);
         self.pool.install(|| {
             requests

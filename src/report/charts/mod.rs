@@ -1,14 +1,17 @@
-//! The report's charts, one kind per file, all drawn by plotters to SVG. Colours, sizes and fonts
+//! The report's charts, one kind per file, drawn by plotters to SVG (the timelines, thousands of
+//! bars, as SVG paths of their own). Colours, sizes and fonts
 //! live here, in one place. Values spanning more than 100x are drawn on a log10 axis (the values
 //! are transformed and the ticks labelled with the original units).
 
 mod bars;
 mod heatmap;
 mod scaling;
+mod timeline;
 
 pub use bars::{bars, Bar, BarChart};
 pub use heatmap::{heatmap, HeatCell};
 pub use scaling::{scaling, Series};
+pub use timeline::{timeline, Strip};
 
 use plotters::style::RGBColor;
 
