@@ -40,6 +40,23 @@ pub enum Command {
         #[arg(long, env = "FANOUT_TARGET")]
         target: Option<String>,
     },
+    /// Measure the Python patterns themselves (peers/python) on the same server and workloads,
+    /// and add them to the last bench run's report. Sets up a virtual environment under
+    /// target/ from pinned requirements on first use; needs Python 3 and the package index.
+    ///
+    /// Exit status: 0 every cell measured or skipped with its reason; 1 a cell failed; 2 the
+    /// peers could not run (no Python 3, no package index, a bad flag).
+    Peers {
+        /// Workload names (or globs), comma-separated.
+        #[arg(long, short, default_value = "*")]
+        workload: String,
+        /// Peer ids or globs, comma-separated (e.g. `python/aiohttp-*`).
+        #[arg(long, short, default_value = "python/*")]
+        strategy: String,
+        /// Profile name (quick, standard, full) or a path to a workload file.
+        #[arg(long, short, env = "FANOUT_PROFILE", default_value = "standard")]
+        profile: String,
+    },
     /// Write the report (summary.json, README.md, charts, index.html) from the last bench run.
     Report {
         /// Where to write it.

@@ -7,6 +7,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     target::serve_if_child();
+    // A cell process of `fanout peers` (the orchestrator re-runs this binary for each one).
+    if let Some(job) = fanout_bench::bench::cell::job_from_env() {
+        return match job {
+            Ok(job) => fanout_bench::bench::cell::main(job),
+            Err(e) => {
+                eprintln!("fanout cell: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     // Before any server child starts, so it inherits the raised limit too.
     fanout_bench::limits::raise_open_files();
     let cli = Cli::parse();
@@ -19,6 +29,11 @@ fn main() -> ExitCode {
             repeat,
             target,
         } => commands::run(&workload, &strategy, &profile, repeat, target.as_deref()),
+        Command::Peers {
+            workload,
+            strategy,
+            profile,
+        } => fanout_bench::bench::peers::run(&profile, &workload, &strategy),
         Command::Report {
             out,
             metrics,

@@ -138,6 +138,19 @@ fn micros_since(base: Instant) -> u32 {
     base.elapsed().as_micros().min(u128::from(u32::MAX)) as u32
 }
 
+/// Spans measured elsewhere (a Python peer's own clock, from its batch's start), in request
+/// order, taken as this probe batch's; nothing happens outside a probe batch.
+pub fn record_spans(spans: &[Option<[u32; 2]>]) {
+    if !RECORDING.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Some(s) = SPANS.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        for (slot, span) in s.spans.iter_mut().zip(spans) {
+            *slot = *span;
+        }
+    }
+}
+
 /// One request's fetch, timed while a probe batch records (and nothing otherwise); the end is
 /// taken when it drops.
 #[must_use = "the span ends when this drops"]

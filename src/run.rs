@@ -120,9 +120,14 @@ fn run(
     let heartbeat = session.as_mut().and_then(probe::Session::heartbeat);
     let started = Instant::now();
     let outcomes = strategy.run(requests, heartbeat);
-    let wall = started.elapsed();
+    let mut wall = started.elapsed();
     let probe = session.map(probe::Session::finish);
-    let usage = rusage::process().since(before);
+    let mut usage = rusage::process().since(before);
+    // A strategy in a process of its own (a Python peer) measured the batch there.
+    if let Some(m) = strategy.measured() {
+        wall = m.wall;
+        usage = m.usage;
+    }
     let steal_ns = rusage::steal_since(steal_before);
     let server = target.stats()?;
     let expected: Vec<_> = requests.iter().map(|r| r.expected).collect();

@@ -133,6 +133,9 @@ latency = { model = "fixed", ms = 300 }
             Concurrency::All | Concurrency::BlockingPool => {
                 assert!(peak >= 12, "{id}: peak {peak} of 16")
             }
+            Concurrency::PythonPool | Concurrency::Fixed(_) => {
+                unreachable!("{id}: only the Python peers have these, and they are not here")
+            }
         }
         assert!(
             stats.connections_used as usize <= w.requests,

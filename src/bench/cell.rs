@@ -104,9 +104,7 @@ fn run(job: &Job) -> Outcome {
             .find(|w| w.name == job.workload)
             .ok_or_else(|| format!("no workload {:?} in {}", job.workload, job.profile))?
             .clone();
-        let entry = strategy::registry()
-            .into_iter()
-            .find(|e| e.info.id == job.strategy)
+        let entry = strategy::find(&job.strategy)
             .ok_or_else(|| format!("no strategy {:?}", job.strategy))?;
         let target = Target::remote(&job.target).map_err(|e| e.to_string())?;
         let requests = w.requests(&target.base_url());

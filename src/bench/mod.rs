@@ -29,6 +29,7 @@ pub mod cell;
 pub mod estimate;
 mod orchestrate;
 mod output;
+pub mod peers;
 pub mod record;
 pub mod sampling;
 pub mod schedule;
@@ -66,6 +67,8 @@ pub(crate) struct Selection {
     pub profile: String,
     pub file: crate::workload::ProfileFile,
     pub cells: Vec<(Workload, Entry)>,
+    /// Where the run's record goes.
+    pub record: std::path::PathBuf,
 }
 
 fn run() -> anyhow::Result<bool> {
@@ -87,6 +90,7 @@ fn run() -> anyhow::Result<bool> {
         profile,
         file,
         cells,
+        record: record::default_path(),
     };
     match args.mode {
         Mode::List => {
@@ -96,6 +100,11 @@ fn run() -> anyhow::Result<bool> {
             Ok(true)
         }
         Mode::Profile(seconds) => output::profile(&selection, seconds),
-        Mode::Test | Mode::Measure => orchestrate::run(&args, &selection),
+        Mode::Test => orchestrate::run(&args, &selection),
+        Mode::Measure => {
+            let ok = orchestrate::run(&args, &selection)?;
+            output::finish(&args, &selection.record)?;
+            Ok(ok)
+        }
     }
 }

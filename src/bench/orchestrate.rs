@@ -6,7 +6,7 @@
 use super::args::{BenchArgs, Mode};
 use super::cell::{self, Job};
 use super::record::{self, CellRecord, RunRecord, Status};
-use super::{output, schedule, Selection};
+use super::{schedule, Selection};
 use crate::calibrate::{self, Calibration};
 use crate::report::context::Context;
 use crate::target::Target;
@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// `FANOUT_SEED` fixes the shuffled orders (to repeat a run's order exactly).
 const SEED_ENV: &str = "FANOUT_SEED";
 
+/// Runs the selection's cells into its record; the caller writes the report.
 pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
     let test = args.mode == Mode::Test;
     // Before the server child starts, so it inherits the raised limit too.
@@ -79,8 +80,8 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
     };
     // A smoke run never replaces the record a report is made from.
     let path = match test {
-        true => record::default_path().with_file_name("test-run.json"),
-        false => record::default_path(),
+        true => sel.record.with_file_name("test-run.json"),
+        false => sel.record.clone(),
     };
     for (cell, (w, e)) in record.cells.iter_mut().zip(&sel.cells) {
         if let Some(why) = cannot_run(w, e, sampling, test) {
@@ -96,7 +97,11 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
         "fanout: {} cells x {rounds} round(s), each cell in a process of its own, order seed {seed}",
         progress.runnable
     );
-    let jobs_dir = record::default_path().with_file_name("cells");
+    let jobs_dir = path.with_file_name(format!(
+        "cells-{}",
+        path.file_stem()
+            .map_or("run".into(), |s| s.to_string_lossy())
+    ));
     let mut target = target;
     for (r, cells) in order.iter().enumerate() {
         if r > 0 && matches!(target, Target::Child { .. }) {
@@ -153,9 +158,6 @@ pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
         clock(progress.started.elapsed()),
         path.display()
     );
-    if !test {
-        output::finish(args, &path)?;
-    }
     Ok(failed == 0)
 }
 

@@ -220,6 +220,7 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         let _ = writeln!(o, "- {line}");
     }
     contrast(&mut o, s, charts);
+    python(&mut o, s);
     let _ = writeln!(o, "\n## Results by workload\n");
     let _ = writeln!(
         o,
@@ -395,6 +396,71 @@ fn why(o: &mut String, s: &Summary, w: &str) {
         );
     }
     let _ = writeln!(o);
+}
+
+/// Each Python pattern beside the Rust strategy it corresponds to, workload by workload.
+fn python(o: &mut String, s: &Summary) {
+    if !s.cells.iter().any(|c| c.counterpart.is_some()) {
+        return;
+    }
+    let _ = writeln!(o, "\n## Rust and Python on the same server\n");
+    let _ = writeln!(
+        o,
+        "The Python patterns themselves (`peers/python/fanout_peers.py`, CPython {}, `fanout \
+         peers`), measured by the same method on the same mock server and workloads: rounds of \
+         fresh processes, every response verified and counted. A Python batch is timed by \
+         Python's own clock around the pattern's call, and its CPU is the Python process's, \
+         every thread. Each row sets a pattern beside the Rust strategy it corresponds to; a \
+         ratio over 1 means Python takes longer or more CPU.\n",
+        python_version(s)
+    );
+    for w in s.workloads() {
+        let rows: Vec<(&Cell, Option<&Cell>)> = s
+            .cells
+            .iter()
+            .filter(|c| c.workload == w)
+            .filter_map(|c| Some((c, s.cell(w, c.counterpart.as_deref()?))))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "### {w}\n");
+        let _ = writeln!(
+            o,
+            "| Python pattern | Rust counterpart | Python median | Rust median | time, Python / Rust | Python CPU per request | Rust CPU per request | CPU, Python / Rust |"
+        );
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
+        for (p, r) in rows {
+            let time = |c: &Cell| c.median_ns.map_or(c.status.clone(), ms);
+            let cpu = |c: &Cell| c.cpu_per_request_ns.filter(|_| c.status == "ok");
+            let x = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
+                _ => "-".into(),
+            };
+            let rust = r.map_or("-".into(), |r| format!("`{}`", r.strategy));
+            let _ = writeln!(
+                o,
+                "| `{}` | {rust} | {} | {} | {} | {} | {} | {} |",
+                p.strategy,
+                time(p),
+                r.map_or("-".into(), time),
+                x(p.median_ns, r.and_then(|r| r.median_ns)),
+                cpu(p).map_or("-".into(), us),
+                r.and_then(cpu).map_or("-".into(), us),
+                x(cpu(p).map(|v| v as f64), r.and_then(cpu).map(|v| v as f64)),
+            );
+        }
+        let _ = writeln!(o);
+    }
+}
+
+/// The CPython version the peers ran on, from the record's context.
+fn python_version(s: &Summary) -> String {
+    s.context
+        .crates
+        .get("cpython")
+        .cloned()
+        .unwrap_or_else(|| "(version not recorded)".into())
 }
 
 /// The mistake and the fix side by side, with what to see.

@@ -21,7 +21,10 @@
 //! `allocated_bytes_per_request` and `max_loop_stall_ns` (absent for a strategy without an
 //! executor). The report writes one probe batch of every ok cell, request by request, to
 //! `timelines.json` beside this file: `{"workload/strategy": {wall_us, spans_us: [[start, end]
-//! or null, ...]}}`, microseconds from the batch's start, in request order.
+//! or null, ...]}}`, microseconds from the batch's start, in request order. Python peers
+//! (`fanout peers`) are cells of family `python` with `counterpart`, the Rust strategy each
+//! corresponds to; their threads, memory and allocations are not published (their process is
+//! not the cell's), their time and CPU are their own process's.
 
 use super::context::Context;
 use super::floors::{self, WorkloadFloor};
@@ -205,6 +208,9 @@ pub struct Cell {
     /// over the probe batches; absent for a strategy that runs no executor.
     #[serde(default)]
     pub max_loop_stall_ns: Option<u64>,
+    /// For a Python peer (`python/*`), the Rust strategy it corresponds to.
+    #[serde(default)]
+    pub counterpart: Option<String>,
 }
 
 /// Per-request latency percentiles, from an HDR histogram of microseconds (3 significant
@@ -340,6 +346,10 @@ impl Cell {
             _ => Vec::new(),
         };
         let per_request = |v: Option<u64>| v.map(|v| v as f64 / c.requests.max(1) as f64);
+        // A Python peer runs in a process of its own: the cell process's threads, memory and
+        // allocations are not its, so they are not published for it.
+        let python = c.family == "python";
+        let own = |v: Option<u64>| v.filter(|_| !python);
         Cell {
             workload: c.workload.clone(),
             strategy: c.strategy.clone(),
@@ -380,10 +390,10 @@ impl Cell {
             steal_share: None,
             stolen_batches: c.rounds.iter().map(|r| r.stolen.len()).sum(),
             context_switches: median(timed.iter().map(|b| b.switches).collect()),
-            peak_threads_added: of_rounds(&|r| {
+            peak_threads_added: own(of_rounds(&|r| {
                 r.cold.peak_threads.saturating_sub(r.threads_after_setup)
-            }),
-            peak_rss_above_baseline_bytes: of_rounds(&|r| r.peak_rss_above_setup_bytes),
+            })),
+            peak_rss_above_baseline_bytes: own(of_rounds(&|r| r.peak_rss_above_setup_bytes)),
             connections_cold: of_rounds(&|r| r.cold.connections_opened),
             connections_warm: median(timed.iter().map(|b| b.connections_opened).collect()),
             peak_in_flight: c
@@ -411,13 +421,14 @@ impl Cell {
                 })
                 .unwrap_or_default(),
             request_latency: Latency::of(probes.iter().copied()),
-            allocations_per_request: per_request(median(
+            allocations_per_request: per_request(own(median(
                 probes.iter().filter_map(|p| p.allocations).collect(),
-            )),
-            allocated_bytes_per_request: per_request(median(
+            ))),
+            allocated_bytes_per_request: per_request(own(median(
                 probes.iter().filter_map(|p| p.allocated_bytes).collect(),
-            )),
+            ))),
             max_loop_stall_ns: median(probes.iter().filter_map(|p| p.max_loop_stall_ns).collect()),
+            counterpart: crate::strategy::python::counterpart(&c.strategy).map(str::to_owned),
         }
     }
 

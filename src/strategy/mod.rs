@@ -10,6 +10,7 @@ mod antipattern;
 mod bridge;
 mod gather;
 mod offload;
+pub mod python;
 mod sequential;
 mod threads;
 
@@ -29,6 +30,20 @@ pub trait Strategy: Send {
     /// an executor polls it where it polls its requests (beside them in `block_on`, or spawned
     /// as a task where its requests are tasks); one without an executor drops it.
     fn run(&mut self, requests: &[Request], heartbeat: Option<Heartbeat>) -> Vec<Outcome>;
+
+    /// What the last batch measured itself, for a strategy that runs in a process of its own
+    /// (a Python peer); the harness uses it in place of its own clocks. `None` for the rest.
+    fn measured(&mut self) -> Option<Measured> {
+        None
+    }
+}
+
+/// A batch measured by the process that ran it: its wall time, and that process's CPU time and
+/// context switches over the batch alone.
+#[derive(Clone, Copy, Debug)]
+pub struct Measured {
+    pub wall: Duration,
+    pub usage: crate::rusage::Usage,
 }
 
 /// The strategy families.
@@ -41,6 +56,8 @@ pub enum Family {
     Gather,
     Bridge,
     Antipattern,
+    /// The Python patterns themselves (`fanout peers`), never part of `cargo bench`.
+    Python,
 }
 
 impl Family {
@@ -52,6 +69,7 @@ impl Family {
             Family::Gather => "gather",
             Family::Bridge => "bridge",
             Family::Antipattern => "antipattern",
+            Family::Python => "python",
         }
     }
 }
@@ -77,6 +95,10 @@ pub enum Concurrency {
     BlockingPool,
     /// All N at once.
     All,
+    /// Python's default thread pool: min(32, cores + 4) threads.
+    PythonPool,
+    /// A fixed limit (aiohttp's connector: 100 connections).
+    Fixed(usize),
 }
 
 impl Concurrency {
@@ -88,6 +110,8 @@ impl Concurrency {
             Concurrency::Cores => Some(cores()),
             Concurrency::BlockingPool => Some(blocking_pool_size()),
             Concurrency::All => None,
+            Concurrency::PythonPool => Some(32.min(cores() + 4)),
+            Concurrency::Fixed(n) => Some(n),
         }
     }
 }
@@ -198,6 +222,10 @@ impl Strategy for Slowed {
         std::thread::sleep(self.1);
         self.0.run(requests, heartbeat)
     }
+
+    fn measured(&mut self) -> Option<Measured> {
+        self.0.measured()
+    }
 }
 
 /// Every strategy, in the order the report lists them.
@@ -213,6 +241,19 @@ pub fn registry() -> Vec<Entry> {
     .concat()
 }
 
+/// The Python peers (`fanout peers`), in report order.
+pub fn peers() -> Vec<Entry> {
+    python::PEERS.iter().map(|(e, _)| e.clone()).collect()
+}
+
+/// A strategy or a Python peer by id.
+pub fn find(id: &str) -> Option<Entry> {
+    registry()
+        .into_iter()
+        .chain(peers())
+        .find(|e| e.info.id == id)
+}
+
 /// A selector that matched no strategy.
 #[derive(Debug, thiserror::Error)]
 #[error("no strategy matches {selector:?}; the strategies are: {}", known.join(", "))]
@@ -224,7 +265,15 @@ pub struct NoMatch {
 /// The strategies matching any of the comma-separated selectors (an id, or a glob with `*`,
 /// such as `gather/*`), in registry order.
 pub fn select(selectors: &str) -> Result<Vec<Entry>, NoMatch> {
-    let all = registry();
+    select_in(registry(), selectors)
+}
+
+/// The Python peers matching the selectors, as [`select`] does for the strategies.
+pub fn select_peers(selectors: &str) -> Result<Vec<Entry>, NoMatch> {
+    select_in(peers(), selectors)
+}
+
+fn select_in(all: Vec<Entry>, selectors: &str) -> Result<Vec<Entry>, NoMatch> {
     let known: Vec<&'static str> = all.iter().map(|e| e.info.id).collect();
     let patterns: Vec<&str> = selectors
         .split(',')

@@ -28,18 +28,20 @@ pub fn family_color(family: &str) -> RGBColor {
         "gather" => RGBColor(44, 160, 44),
         "bridge" => RGBColor(148, 103, 189),
         "antipattern" => RGBColor(214, 39, 40),
+        "python" => RGBColor(23, 160, 180),
         _ => RGBColor(0, 0, 0),
     }
 }
 
 /// The families in legend order.
-pub const FAMILIES: [&str; 6] = [
+pub const FAMILIES: [&str; 7] = [
     "sequential",
     "threads",
     "offload",
     "gather",
     "bridge",
     "antipattern",
+    "python",
 ];
 
 /// Whether values spread widely enough to need a log axis.
