@@ -26,6 +26,9 @@ pub struct Config {
     pub max_head_bytes: usize,
     /// How long shutdown waits for requests in progress before it drops them.
     pub grace: Duration,
+    /// CPU time the server spends on every `/r/` request before its delay, busy on its own
+    /// thread: a slow handler, to make the server the bottleneck on purpose. Zero by default.
+    pub cpu_per_request: Duration,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(30),
             max_head_bytes: 16 * 1024,
             grace: Duration::from_secs(1),
+            cpu_per_request: Duration::ZERO,
         }
     }
 }

@@ -62,6 +62,18 @@ impl ThreadClocks {
     }
 }
 
+/// Burns `d` of the calling thread's CPU time (not wall time, which a busy machine stretches):
+/// the work a slow handler does, to make the server the bottleneck on purpose.
+pub(crate) fn burn(d: std::time::Duration) {
+    let ns = d.as_nanos() as u64;
+    let Some(start) = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID) else {
+        return;
+    };
+    while clock_ns(libc::CLOCK_THREAD_CPUTIME_ID).is_some_and(|now| now - start < ns) {
+        std::hint::spin_loop();
+    }
+}
+
 fn clock_ns(clock: libc::clockid_t) -> Option<u64> {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -77,12 +89,8 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    /// Burns `ns` of the calling thread's CPU time (not wall time, which a busy machine stretches).
     fn burn(ns: u64) {
-        let start = clock_ns(libc::CLOCK_THREAD_CPUTIME_ID).unwrap();
-        while clock_ns(libc::CLOCK_THREAD_CPUTIME_ID).unwrap() - start < ns {
-            std::hint::black_box(0);
-        }
+        super::burn(std::time::Duration::from_nanos(ns));
     }
 
     #[test]

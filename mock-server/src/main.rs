@@ -32,6 +32,10 @@ struct Args {
     /// Seconds a connection may stay idle (or take to send a request head).
     #[arg(long, default_value_t = 30)]
     idle_timeout_s: u64,
+    /// CPU microseconds to spend on every /r/ request (a slow handler: makes the server the
+    /// bottleneck on purpose).
+    #[arg(long, default_value_t = 0)]
+    cpu_us: u64,
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
             max_bytes: args.max_bytes,
         },
         idle_timeout: Duration::from_secs(args.idle_timeout_s),
+        cpu_per_request: Duration::from_micros(args.cpu_us),
         ..Config::default()
     };
     // Take the descriptors the waiting needs before the first connection can take them all.

@@ -101,6 +101,7 @@ pub fn start(config: Config) -> Result<ServerHandle, StartError> {
         counters: counters.clone(),
         limits: config.limits,
         timer,
+        cpu_per_request: config.cpu_per_request,
     });
     let pin = config
         .pin_cores
@@ -175,6 +176,8 @@ struct Shared {
     limits: Limits,
     /// Ends the requests' delays exactly.
     timer: Arc<Timer>,
+    /// Spent on every `/r/` request (see [`Config::cpu_per_request`]).
+    cpu_per_request: Duration,
 }
 
 /// One connection's state, shared by its requests and its socket.
@@ -369,6 +372,9 @@ async fn respond(p: Params, conn: &Conn) -> Result<Response<Body>, ResetOnPurpos
     let _in_flight = counters.request_started();
     if let Some(fault) = p.fault {
         counters.fault(fault);
+    }
+    if !conn.shared.cpu_per_request.is_zero() {
+        crate::cpu::burn(conn.shared.cpu_per_request);
     }
     match p.fault {
         // A stall only has to outlast the client's timeout: tokio's coarse timer will do.

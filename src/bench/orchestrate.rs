@@ -191,6 +191,14 @@ fn cannot_run(
     if let Err(why) = crate::limits::check_open_files(&w.name, w.requests, false) {
         return Some(why.to_string());
     }
+    if e.info.family == crate::strategy::Family::Python && w.cpu_work > 0 {
+        return Some(format!(
+            "its per-response work (cpu_work = {} rounds of a 64-bit hash chain, made for \
+             compiled code) runs step for step in CPython's interpreter, so the cell would \
+             measure the interpreter rather than the pattern, over minutes a batch",
+            w.cpu_work
+        ));
+    }
     if e.info.thread_per_request {
         if let Err(why) = crate::limits::check_threads(w.requests) {
             return Some(why);

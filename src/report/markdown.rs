@@ -487,8 +487,9 @@ fn contrast(o: &mut String, s: &Summary, charts: &[String]) {
         o,
         "Both run every request as async work on one thread: `{}` calls a blocking client \
          inside its tasks, so the requests run one after another (a staircase, {} a batch) and \
-         its event loop stalls for up to {}; `{}` awaits them, so they overlap (a wall, {} a \
-         batch) and its loop never waits longer than {}.\n",
+         a ready task waited up to {} for its event loop; `{}` awaits them, so they overlap (a \
+         wall, {} a batch) and the longest wait was {} (each the median over the probe batches \
+         of a batch's longest wait).\n",
         bad.strategy,
         bad.median_ns.map_or("-".into(), ms),
         stall(bad),

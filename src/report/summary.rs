@@ -160,8 +160,9 @@ pub struct Cell {
     pub cpu_per_batch_ns: Option<u64>,
     pub cpu_per_request_ns: Option<u64>,
     /// The mock server's own CPU per request (median over the timed batches), and the share of
-    /// one core it used while they ran (median): its cost, so a reader can tell the client's
-    /// time from the server's.
+    /// one core it used while they ran, of the time the host gave this machine (wall less the
+    /// host's steal; median): its cost, so a reader can tell the client's time from the
+    /// server's.
     #[serde(default)]
     pub server_cpu_per_request_ns: Option<u64>,
     #[serde(default)]
@@ -279,6 +280,18 @@ fn steal_share<'a>(batches: impl Iterator<Item = &'a TimedBatch>, cores: usize) 
     (wall > 0).then(|| stolen as f64 / (wall as f64 * cores.max(1) as f64))
 }
 
+/// The share of one core the server used during a batch, of the time the host gave this
+/// machine: its CPU time over the wall time less the host's steal (the steal's share of all
+/// CPUs, taken as each thread's). Without the correction a host that steals a quarter of the
+/// time would cap a saturated server at 0.75 of a core.
+fn busy(b: &TimedBatch, cores: usize) -> f64 {
+    let wall = b.wall_ns.max(1) as f64;
+    let stolen = b
+        .steal_ns
+        .map_or(0.0, |s| s as f64 / (wall * cores.max(1) as f64));
+    b.server_cpu_ns as f64 / (wall * (1.0 - stolen.clamp(0.0, 0.9)))
+}
+
 /// The share of one core above which a cell is marked server-bound.
 pub const SERVER_BOUND: f64 = 0.8;
 
@@ -295,7 +308,7 @@ fn cell_seed(run_seed: u64, id: &str) -> u64 {
 }
 
 impl Cell {
-    fn new(c: &CellRecord, planned_rounds: usize, seed: u64) -> Cell {
+    fn new(c: &CellRecord, planned_rounds: usize, seed: u64, cores: usize) -> Cell {
         let timed: Vec<_> = c.rounds.iter().flat_map(|r| r.timed.iter()).collect();
         let planned_rounds = c.planned_rounds.unwrap_or(planned_rounds);
         let complete = c.rounds.len() >= planned_rounds;
@@ -329,10 +342,7 @@ impl Cell {
             .then(|| median(timed.iter().map(|b| b.server_cpu_ns).collect()))
             .flatten();
         let server_busy = server_cpu.and_then(|_| {
-            let mut v: Vec<f64> = timed
-                .iter()
-                .map(|b| b.server_cpu_ns as f64 / b.wall_ns.max(1) as f64)
-                .collect();
+            let mut v: Vec<f64> = timed.iter().map(|b| busy(b, cores)).collect();
             v.sort_by(f64::total_cmp);
             v.get(v.len() / 2).copied()
         });
@@ -478,7 +488,7 @@ impl Summary {
         let mut cells: Vec<Cell> = record
             .cells
             .iter()
-            .map(|c| Cell::new(c, record.rounds, record.seed))
+            .map(|c| Cell::new(c, record.rounds, record.seed, context.cores))
             .collect();
         let machine = floors::Machine {
             cores: context.cores,
