@@ -179,14 +179,33 @@ pub fn report(
         let this = crate::report::summarize(&inputs, now)?;
         let other = crate::report::read_summary(&path)
             .with_context(|| format!("the rerun {}", path.display()))?;
-        let c = compare(&this, &other, &Metric::Wall, 0.10);
+        // The Rust strategies and the Python peers apart: the peers' spread is their own.
+        let part = |s: &crate::report::summary::Summary, python: bool| {
+            let mut s = s.clone();
+            s.cells.retain(|c| (c.family == "python") == python);
+            s
+        };
+        let c = compare(
+            &part(&this, false),
+            &part(&other, false),
+            &Metric::Wall,
+            0.10,
+        );
         let s = c
             .spread
             .clone()
             .with_context(|| format!("{} shares no measured cell with this run", path.display()))?;
+        let py = compare(&part(&this, true), &part(&other, true), &Metric::Wall, 0.10);
         inputs.rerun = Some(crate::report::summary::Rerun {
             run_started_unix: other.run_started_unix,
             regressions: c.regressions(),
+            python: py
+                .spread
+                .clone()
+                .map(|spread| crate::report::summary::RerunPart {
+                    regressions: py.regressions(),
+                    spread,
+                }),
             spread: s,
             not_measured_in_rerun: this
                 .cells

@@ -89,7 +89,8 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         let _ = writeln!(
             o,
             "**How far a rerun moved these numbers**: a second run of this profile on the same \
-             machine ({}), compared cell by cell with `fanout compare`: {} regression(s); \
+             machine ({}), compared cell by cell with `fanout compare`, the Rust strategies: {} \
+             regression(s); \
              |change| median {:.1}%, p90 {:.1}%, max {:.1}%; {} of {} cells ({:.0}%) inside this \
              run's interval; of the {} cells of 5 ms or more, {} ({:.0}%) within 10%.\n",
             super::text::date(r.run_started_unix),
@@ -104,6 +105,24 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
             r.spread.over_5ms_within_threshold,
             pct(r.spread.over_5ms_within_threshold, r.spread.over_5ms)
         );
+        if let Some(p) = &r.python {
+            let _ = writeln!(
+                o,
+                "The Python peers, compared apart: {} regression(s); |change| median {:.1}%, p90 \
+                 {:.1}%, max {:.1}%; {} of {} cells ({:.0}%) inside this run's interval; of the {} \
+                 cells of 5 ms or more, {} ({:.0}%) within 10%.\n",
+                p.regressions,
+                p.spread.median_abs_change_pct,
+                p.spread.p90_abs_change_pct,
+                p.spread.max_abs_change_pct,
+                p.spread.inside_baseline_interval,
+                p.spread.compared,
+                pct(p.spread.inside_baseline_interval, p.spread.compared),
+                p.spread.over_5ms,
+                p.spread.over_5ms_within_threshold,
+                pct(p.spread.over_5ms_within_threshold, p.spread.over_5ms)
+            );
+        }
         if !r.not_measured_in_rerun.is_empty() {
             let _ = writeln!(
                 o,

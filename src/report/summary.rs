@@ -93,11 +93,23 @@ pub struct Summary {
 pub struct Rerun {
     pub run_started_unix: u64,
     pub regressions: usize,
-    /// `fanout compare` of this run (baseline) with the rerun, on wall time at 10%.
+    /// `fanout compare` of this run (baseline) with the rerun, on wall time at 10%, over the
+    /// Rust strategies.
     pub spread: Spread,
     /// Cells measured here that the rerun did not measure, with the rerun's status.
     #[serde(default)]
     pub not_measured_in_rerun: Vec<String>,
+    /// The Python peers, compared apart (`regressions` and `spread` above are the Rust
+    /// strategies').
+    #[serde(default)]
+    pub python: Option<RerunPart>,
+}
+
+/// A part of the cells compared with the rerun.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RerunPart {
+    pub regressions: usize,
+    pub spread: Spread,
 }
 
 /// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
