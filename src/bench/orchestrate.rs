@@ -1,7 +1,7 @@
 //! The orchestrator: start the mock server, calibrate it, decide which cells cannot run (with
 //! the reason), then run every round, each cell in its shuffled place and in a process of its
-//! own, merging each outcome into the run record as it arrives. At the end: the report of the
-//! cells this run measured, and the bencher lines and baselines asked for.
+//! own, merging each outcome into the run record as it arrives. The caller then writes the
+//! report (`cargo bench` right away, `fanout peers` after joining its cells to the bench record).
 
 use super::args::{BenchArgs, Mode};
 use super::cell::{self, Job};

@@ -10,6 +10,11 @@
 //! - **transfer**: N x body bytes / the loopback transfer rate from calibration;
 //! - **capacity**: N / the server's capacity from calibration.
 //!
+//! A calibration made while the host stole much of the machine's time can come out too low,
+//! and a floor above what a strategy achieved is no lower bound. So the transfer rate and the
+//! capacity are raised to what the workload's fastest cell achieved (N x bytes, and N
+//! requests, over its median) when that is more, and the report names that cell.
+//!
 //! A part that was not measured (a record from before the server counted its CPU, a run without
 //! calibration) is left out and the report says so.
 
@@ -37,6 +42,10 @@ pub struct WorkloadFloor {
     /// N / the server's capacity.
     pub capacity_ns: Option<u64>,
     pub capacity_rps: Option<f64>,
+    /// The cell whose time raised the calibrated transfer rate or capacity (it moved the data,
+    /// or served the requests, faster than calibration measured), if one did.
+    #[serde(default)]
+    pub raised_by: Option<String>,
     /// The largest of the parts.
     pub floor_ns: u64,
     /// The part that sets it: `latency`, `cpu`, `transfer` or `capacity`.
@@ -63,12 +72,30 @@ pub fn of(cells: &[&Cell], m: &Machine) -> Option<WorkloadFloor> {
     let server = least(&|c| c.server_cpu_per_request_ns);
     let cores = m.cores.max(1);
     let cpu_ns = client.map(|cl| (n * (cl + server.unwrap_or(0)) as f64 / cores as f64) as u64);
-    let transfer_ns = m
-        .transfer_bytes_per_s
+    // What the fastest cell achieved: a rate the calibration cannot have been above.
+    let fastest = measured
+        .iter()
+        .filter_map(|c| Some((c, c.median_ns?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let achieved = |per_batch: f64| fastest.map(|(_, t)| per_batch / (t / 1e9));
+    let mut raised = false;
+    let mut raise = |calibrated: Option<f64>, achieved: Option<f64>| match (calibrated, achieved) {
+        (Some(c), Some(a)) if a > c => {
+            raised = true;
+            Some(a)
+        }
+        (c, _) => c,
+    };
+    let transfer_rate = match first.bytes > 0 {
+        true => raise(m.transfer_bytes_per_s, achieved(n * first.bytes as f64)),
+        false => m.transfer_bytes_per_s,
+    };
+    let capacity_rps = raise(m.capacity_rps, achieved(n));
+    let raised_by = fastest.filter(|_| raised).map(|(c, _)| c.strategy.clone());
+    let transfer_ns = transfer_rate
         .filter(|r| *r > 0.0 && first.bytes > 0)
         .map(|r| (n * first.bytes as f64 / r * 1e9) as u64);
-    let capacity_ns = m
-        .capacity_rps
+    let capacity_ns = capacity_rps
         .filter(|r| *r > 0.0)
         .map(|r| (n / r * 1e9) as u64);
     let parts = [
@@ -96,9 +123,10 @@ pub fn of(cells: &[&Cell], m: &Machine) -> Option<WorkloadFloor> {
         server_cpu_per_request_ns: server,
         cores,
         transfer_ns,
-        transfer_bytes_per_s: m.transfer_bytes_per_s,
+        transfer_bytes_per_s: transfer_rate,
         capacity_ns,
-        capacity_rps: m.capacity_rps,
+        capacity_rps,
+        raised_by,
         floor_ns,
         bound_by: bound_by.into(),
     })
@@ -140,8 +168,14 @@ impl WorkloadFloor {
             }
             _ => "capacity not calibrated".into(),
         });
+        let raised = self.raised_by.as_ref().map_or(String::new(), |c| {
+            format!(
+                " (The calibrated transfer rate or capacity was below what `{c}` achieved here, \
+                 so the rate above is that cell's.)"
+            )
+        });
         format!(
-            "**{}**, set by {}: the largest of {}.",
+            "**{}**, set by {}: the largest of {}.{raised}",
             ms(self.floor_ns as f64),
             self.bound_by,
             parts.join("; ")
@@ -213,10 +247,11 @@ mod tests {
         let f = of(&refs, &machine()).unwrap();
         assert_eq!((f.floor_ns, f.bound_by.as_str()), (n * latency, "cpu"));
 
-        // Transfer and capacity, from calibration.
+        // Transfer and capacity, from calibration (every cell slower than it, so it stands).
         cells.iter_mut().for_each(|c| {
             c.cpu_per_request_ns = Some(1);
             c.server_cpu_per_request_ns = Some(1);
+            c.median_ns = c.median_ns.map(|_| 1e15);
         });
         let refs: Vec<&Cell> = cells.iter().collect();
         let slow_link = Machine {
@@ -239,6 +274,20 @@ mod tests {
             (n * 1_000_000_000, "capacity")
         );
         assert!(f.explain().contains("requests/s"), "{}", f.explain());
+        assert_eq!(f.raised_by, None);
+
+        // A calibration below what a cell achieved (the host stole its time) is raised to the
+        // fastest cell's rate: the floor never exceeds a measured time.
+        let fastest = cells.iter().position(|c| c.median_ns.is_some()).unwrap();
+        cells[fastest].median_ns = Some(2e9);
+        let refs: Vec<&Cell> = cells.iter().collect();
+        let f = of(&refs, &slow_link).unwrap();
+        assert_eq!(f.transfer_ns, Some(2_000_000_000));
+        assert!(f.floor_ns <= 2_000_000_000, "{}", f.explain());
+        assert_eq!(f.raised_by.as_deref(), Some(&*cells[fastest].strategy));
+        assert!(f.explain().contains("was below what"), "{}", f.explain());
+        let f = of(&refs, &slow_server).unwrap();
+        assert_eq!(f.capacity_ns, Some(2_000_000_000));
     }
 
     #[test]

@@ -41,6 +41,25 @@ fn status(c: &Cell) -> String {
     s
 }
 
+/// How far a rerun moved a set of cells, in one sentence.
+fn spread(regressions: usize, s: &super::summary::Spread) -> String {
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    format!(
+        "{regressions} regression(s); |change| median {:.1}%, p90 {:.1}%, max {:.1}%; {} of {} \
+         cells ({:.0}%) inside this run's interval; of the {} cells of 5 ms or more, {} ({:.0}%) \
+         within 10%.",
+        s.median_abs_change_pct,
+        s.p90_abs_change_pct,
+        s.max_abs_change_pct,
+        s.inside_baseline_interval,
+        s.compared,
+        pct(s.inside_baseline_interval, s.compared),
+        s.over_5ms,
+        s.over_5ms_within_threshold,
+        pct(s.over_5ms_within_threshold, s.over_5ms)
+    )
+}
+
 /// "1 thread, pinned to core 1", or what is known of it.
 fn server_layout(s: &Summary) -> String {
     match (s.server_threads, s.server_core) {
@@ -85,42 +104,18 @@ pub fn render(s: &Summary, charts: &[String]) -> String {
         s.seed
     );
     if let Some(r) = &s.rerun {
-        let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
         let _ = writeln!(
             o,
             "**How far a rerun moved these numbers**: a second run of this profile on the same \
-             machine ({}), compared cell by cell with `fanout compare`, the Rust strategies: {} \
-             regression(s); \
-             |change| median {:.1}%, p90 {:.1}%, max {:.1}%; {} of {} cells ({:.0}%) inside this \
-             run's interval; of the {} cells of 5 ms or more, {} ({:.0}%) within 10%.\n",
+             machine ({}), compared cell by cell with `fanout compare`, the Rust strategies: {}\n",
             super::text::date(r.run_started_unix),
-            r.regressions,
-            r.spread.median_abs_change_pct,
-            r.spread.p90_abs_change_pct,
-            r.spread.max_abs_change_pct,
-            r.spread.inside_baseline_interval,
-            r.spread.compared,
-            pct(r.spread.inside_baseline_interval, r.spread.compared),
-            r.spread.over_5ms,
-            r.spread.over_5ms_within_threshold,
-            pct(r.spread.over_5ms_within_threshold, r.spread.over_5ms)
+            spread(r.regressions, &r.spread)
         );
         if let Some(p) = &r.python {
             let _ = writeln!(
                 o,
-                "The Python peers, compared apart: {} regression(s); |change| median {:.1}%, p90 \
-                 {:.1}%, max {:.1}%; {} of {} cells ({:.0}%) inside this run's interval; of the {} \
-                 cells of 5 ms or more, {} ({:.0}%) within 10%.\n",
-                p.regressions,
-                p.spread.median_abs_change_pct,
-                p.spread.p90_abs_change_pct,
-                p.spread.max_abs_change_pct,
-                p.spread.inside_baseline_interval,
-                p.spread.compared,
-                pct(p.spread.inside_baseline_interval, p.spread.compared),
-                p.spread.over_5ms,
-                p.spread.over_5ms_within_threshold,
-                pct(p.spread.over_5ms_within_threshold, p.spread.over_5ms)
+                "The Python peers, compared apart: {}\n",
+                spread(p.regressions, &p.spread)
             );
         }
         if !r.not_measured_in_rerun.is_empty() {
