@@ -4,7 +4,7 @@
 //! environment under `target/` with the pinned requirements, set up here on first use.
 //!
 //! The peers' record is `target/fanout/peers.json`. Its cells then join the last `cargo bench`
-//! record of the same profile (`target/fanout/metrics.json`, replacing any Python cells it had),
+//! record of the same profile (`target/fanout/metrics.json`, replacing the cells of the same ids),
 //! so one report holds both; without such a record the report holds the peers alone.
 
 use super::args::BenchArgs;
@@ -124,8 +124,9 @@ pub fn run(profile: &str, workloads: &str, strategies: &str) -> anyhow::Result<b
     Ok(ok)
 }
 
-/// Puts the peers' cells into the bench record of the same profile, replacing the Python cells
-/// it had; returns the record the report is made from.
+/// Puts the peers' cells into the bench record of the same profile, replacing the cells of the
+/// same ids it had (peers measured earlier on other workloads stay); returns the record the
+/// report is made from.
 fn join(theirs: RunRecord, peers: &Path, bench: &Path) -> anyhow::Result<PathBuf> {
     let ours = match crate::report::read_record(bench) {
         Ok(r) if r.profile == theirs.profile && r.mode == Mode::Measure => r,
@@ -149,7 +150,8 @@ fn join(theirs: RunRecord, peers: &Path, bench: &Path) -> anyhow::Result<PathBuf
 }
 
 fn joined(mut ours: RunRecord, theirs: RunRecord) -> RunRecord {
-    ours.cells.retain(|c| c.family != "python");
+    let new: std::collections::HashSet<String> = theirs.cells.iter().map(|c| c.id()).collect();
+    ours.cells.retain(|c| !new.contains(&c.id()));
     ours.cells.extend(theirs.cells);
     if let (Some(o), Some(t)) = (&mut ours.context, theirs.context) {
         for k in PACKAGES.iter().chain(&["cpython"]) {
@@ -203,8 +205,14 @@ mod tests {
         let once = joined(ours.clone(), theirs.clone());
         assert_eq!(once.cells.len(), 2 * ours.cells.len());
         // Measuring the peers again replaces them; the Rust cells stay as they were.
-        let twice = joined(once, theirs);
+        let twice = joined(once.clone(), theirs.clone());
         assert_eq!(twice.cells.len(), 2 * ours.cells.len());
         assert_eq!(twice.cells[..ours.cells.len()], ours.cells[..]);
+        // Peers measured on one workload only leave those of the others in place.
+        let one: Vec<_> = theirs.cells[..1].to_vec();
+        let mut partial = theirs;
+        partial.cells = one;
+        let thrice = joined(once, partial);
+        assert_eq!(thrice.cells.len(), 2 * ours.cells.len());
     }
 }
