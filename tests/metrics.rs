@@ -59,9 +59,11 @@ fn thread_per_url_shows_n_threads_and_n_connections() {
     assert!(m.peak_threads >= 40, "{m:?}");
     assert_eq!(m.connections_opened, 40, "{m:?}");
     assert_eq!(m.requests_served, 40, "{m:?}");
-    // The sampler's own thread is not counted: a sequential strategy adds no thread.
+    // The sampler's own thread is not counted: a sequential strategy adds no thread. (The
+    // count at the start may still hold a joined thread of the batch before that the kernel
+    // has not yet removed, so the peak may be below it, never above.)
     let w = workload(3);
     let mut s = build("sequential/ureq", &w);
     let (_, seq) = metrics::measure(s.as_mut(), &w.requests(&target.base_url()), &target).unwrap();
-    assert_eq!(seq.peak_threads, seq.threads_at_start, "{seq:?}");
+    assert!(seq.peak_threads <= seq.threads_at_start, "{seq:?}");
 }

@@ -24,7 +24,10 @@
 //! or null, ...]}}`, microseconds from the batch's start, in request order. Python peers
 //! (`fanout peers`) are cells of family `python` with `counterpart`, the Rust strategy each
 //! corresponds to; their threads, memory and allocations are not published (their process is
-//! not the cell's), their time and CPU are their own process's.
+//! not the cell's), their time and CPU are their own process's. Also in version 4:
+//! `server_busy` is taken over the wall time less the host's steal, and a workload's floor
+//! names in `raised_by` the cell whose time raised a calibrated rate (see [`super::floors`]);
+//! `rerun.python` compares the peers apart from the Rust strategies.
 
 use super::context::Context;
 use super::floors::{self, WorkloadFloor};
