@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         };
     }
     // Before any server child starts, so it inherits the raised limit too.
-    fanout_bench::limits::raise_open_files();
+    fanout_bench::limits::raise_open_files().ok();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List { json } => commands::list(json).map(|()| true),

@@ -1,15 +1,16 @@
 //! The open-files limit: every connection the server holds is one open file.
 
 /// Raises this process's open-files soft limit to its hard limit; returns (soft, hard) after,
-/// or (0, 0) when the limit cannot be read. A child process started afterwards inherits it.
-pub fn raise_open_files() -> (u64, u64) {
+/// or the error of `getrlimit` when the limit cannot be read. A child process started
+/// afterwards inherits it.
+pub fn raise_open_files() -> std::io::Result<(u64, u64)> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes the struct we own.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-        return (0, 0);
+        return Err(std::io::Error::last_os_error());
     }
     if lim.rlim_cur < lim.rlim_max {
         let raised = libc::rlimit {
@@ -21,7 +22,7 @@ pub fn raise_open_files() -> (u64, u64) {
             lim = raised;
         }
     }
-    (lim.rlim_cur, lim.rlim_max)
+    Ok((lim.rlim_cur, lim.rlim_max))
 }
 
 /// Whether an accept error means the process (EMFILE) or the system (ENFILE) is out of files.

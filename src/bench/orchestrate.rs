@@ -25,7 +25,7 @@ const SEED_ENV: &str = "FANOUT_SEED";
 pub(crate) fn run(args: &BenchArgs, sel: &Selection) -> anyhow::Result<bool> {
     let test = args.mode == Mode::Test;
     // Before the server child starts, so it inherits the raised limit too.
-    crate::limits::raise_open_files();
+    crate::limits::raise_open_files().ok();
     let target = Target::from_env()?;
     let calibration = match test {
         true => None,

@@ -27,7 +27,7 @@ pub struct ClientConfig {
 /// An error's text, with what it means when the machine's limits caused it (EADDRNOTAVAIL,
 /// EMFILE), found anywhere in its source chain.
 pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    match crate::limits::io_kind(e).and_then(crate::limits::explain_connect) {
+    match crate::limits::os_error(e).and_then(crate::limits::explain_connect) {
         Some(hint) => format!("{e} ({hint})"),
         None => e.to_string(),
     }
