@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The measured figures.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Calibration {
     /// Requests per second at zero latency over `capacity_connections` keep-alive connections.
     pub capacity_rps: f64,
@@ -37,7 +37,7 @@ pub struct Calibration {
     pub transfer_body_bytes: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct DelayRow {
     pub requested_ms: u64,
     pub connections: usize,
@@ -258,6 +258,41 @@ impl Calibration {
             Duration::ZERO
         };
         ideal.max(capacity)
+    }
+
+    /// The figures as aligned text, for a terminal.
+    pub fn text(&self) -> String {
+        let mut s = format!(
+            "capacity: {:.0} requests/s at zero latency over {} keep-alive connections ({:.1} s)\n\n\
+             {:>18} {:>12} {:>8} {:>12} {:>12}\n",
+            self.capacity_rps,
+            self.capacity_connections,
+            self.capacity_seconds,
+            "requested latency",
+            "connections",
+            "samples",
+            "over, p50",
+            "over, p99"
+        );
+        for r in &self.delay {
+            s.push_str(&format!(
+                "{:>15} ms {:>12} {:>8} {:>9.3} ms {:>9.3} ms\n",
+                r.requested_ms,
+                r.connections,
+                r.samples,
+                r.over_p50_us as f64 / 1000.0,
+                r.over_p99_us as f64 / 1000.0
+            ));
+        }
+        if let Some(t) = self.transfer_bytes_per_s {
+            s.push_str(&format!(
+                "\nloopback transfer: {:.0} MiB/s (the best of one and two connections fetching \
+                 {} MiB bodies back to back)\n",
+                t / (1 << 20) as f64,
+                self.transfer_body_bytes >> 20
+            ));
+        }
+        s
     }
 
     /// The figures as a Markdown table, for the README and the report.

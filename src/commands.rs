@@ -1,7 +1,9 @@
 //! What each `fanout` subcommand does, printed for a person (or as JSON for a machine).
 
 use crate::calibrate::{self, Calibration};
+use crate::cli::{ExportFormat, Format, MetricArg};
 use crate::profile;
+use crate::report::summary::CellStatus;
 use crate::run::{errors, run_batch};
 use crate::strategy::{self, Settings};
 use crate::target::Target;
@@ -25,81 +27,163 @@ fn say(bar: &indicatif::ProgressBar, line: String) {
 }
 
 /// `fanout list`.
-pub fn list(json: bool) -> Result<()> {
+pub fn list(format: Format) -> Result<()> {
     let strategies: Vec<_> = strategy::registry().into_iter().map(|e| e.info).collect();
+    let peers: Vec<_> = strategy::peers().into_iter().map(|e| e.info).collect();
     let mut profiles = Vec::new();
     for name in profile::names() {
         profiles.push((name.clone(), profile::load(&name)?));
     }
-    if json {
-        let profiles: serde_json::Map<String, serde_json::Value> = profiles
-            .into_iter()
-            .map(|(n, p)| (n, serde_json::to_value(p).expect("profiles serialize")))
-            .collect();
-        let out = serde_json::json!({ "strategies": strategies, "profiles": profiles });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
-    }
-    println!("Strategies ({}):", strategies.len());
-    for s in &strategies {
-        println!("  {:<34} {}", s.id, s.description);
-        println!("  {:<34} mirrors: {}", "", s.mirrors);
-        println!("  {:<34} config:  {}", "", s.config);
-    }
-    for (name, p) in &profiles {
-        println!("\nProfile {name}: {}", p.profile.description);
-        for w in &p.workload {
-            println!(
-                "  {:<28} N={:<6} {:>8} B  floor(1)={:>10}  floor(all)={:>9}  {}",
-                w.name,
-                w.requests,
-                w.bytes,
-                ms(w.floor(Some(1))),
-                ms(w.floor(None)),
-                w.description
-            );
+    match format {
+        Format::Json => {
+            let profiles: serde_json::Map<String, serde_json::Value> = profiles
+                .into_iter()
+                .map(|(n, p)| (n, serde_json::to_value(p).expect("profiles serialize")))
+                .collect();
+            let out = serde_json::json!({
+                "strategies": strategies,
+                "peers": peers,
+                "profiles": profiles,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Markdown => {
+            for (title, list) in [
+                ("Strategies", &strategies),
+                ("Python peers (`fanout peers`)", &peers),
+            ] {
+                println!("### {title} ({})\n", list.len());
+                println!("| strategy | family | what it does | mirrors | configuration |");
+                println!("|---|---|---|---|---|");
+                for s in list {
+                    println!(
+                        "| `{}` | {} | {} | {} | {} |",
+                        s.id, s.family, s.description, s.mirrors, s.config
+                    );
+                }
+                println!();
+            }
+            for (name, p) in &profiles {
+                println!("\n### Profile {name}\n\n{}\n", p.profile.description);
+                println!("| workload | N | bytes | floor, sequential | floor, unbounded | what it shows |");
+                println!("|---|---:|---:|---:|---:|---|");
+                for w in &p.workload {
+                    println!(
+                        "| `{}` | {} | {} | {} | {} | {} |",
+                        w.name,
+                        w.requests,
+                        w.bytes,
+                        ms(w.floor(Some(1))),
+                        ms(w.floor(None)),
+                        w.description
+                    );
+                }
+            }
+        }
+        Format::Text => {
+            for (title, list) in [
+                ("Strategies", &strategies),
+                ("Python peers (fanout peers)", &peers),
+            ] {
+                println!("{title} ({}):", list.len());
+                for s in list {
+                    println!("  {:<34} {}", s.id, s.description);
+                    println!("  {:<34} mirrors: {}", "", s.mirrors);
+                    println!("  {:<34} config:  {}", "", s.config);
+                }
+            }
+            for (name, p) in &profiles {
+                println!("\nProfile {name}: {}", p.profile.description);
+                for w in &p.workload {
+                    println!(
+                        "  {:<28} N={:<6} {:>8} B  floor(1)={:>10}  floor(all)={:>9}  {}",
+                        w.name,
+                        w.requests,
+                        w.bytes,
+                        ms(w.floor(Some(1))),
+                        ms(w.floor(None)),
+                        w.description
+                    );
+                }
+            }
         }
     }
     Ok(())
 }
 
-/// `fanout run`.
+/// One batch of `fanout run`, as `--format json` prints it.
+#[derive(serde::Serialize)]
+struct RunBatch {
+    workload: String,
+    strategy: String,
+    batch: u32,
+    wall_ns: u64,
+    floor_ns: u64,
+    ratio_to_floor: f64,
+    errors: usize,
+    connections: u64,
+    peak_in_flight: u64,
+    verified: bool,
+    problem: Option<String>,
+}
+
+/// `fanout run`: every batch printed as it ends (text, Markdown rows), or one JSON document at
+/// the end (`--format json`; the notes then go to standard error).
 pub fn run(
     workload: &str,
     strategies: &str,
     profile_name: &str,
     repeat: u32,
     url: Option<&str>,
+    format: Format,
 ) -> Result<bool> {
     let file = profile::load(profile_name)?;
     let workloads = profile::select(&file, workload)?;
     let entries = strategy::select(strategies)?;
+    for w in &workloads {
+        crate::limits::check_open_files(&w.name, w.requests, false)?;
+    }
     let target = target(url)?;
-    println!("mock server: {} ({})", target.base_url(), target.kind());
-    let mut all_ok = true;
     // A bar over every batch of the run (drawn only on a terminal); result lines print above it.
     let total = (workloads.len() * entries.len()) as u64 * u64::from(repeat);
     let bar = indicatif::ProgressBar::new(total).with_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} batches, {elapsed} {msg}")
             .expect("a valid template"),
     );
-    for w in &workloads {
-        crate::limits::check_open_files(&w.name, w.requests, false)?;
-    }
-    for w in workloads {
-        let requests = w.requests(&target.base_url());
+    let note = |line: String| match format {
+        Format::Json => bar.suspend(|| eprintln!("{line}")),
+        _ => say(&bar, line),
+    };
+    note(format!(
+        "mock server: {} ({})",
+        target.base_url(),
+        target.kind()
+    ));
+    if format == Format::Markdown {
         say(
             &bar,
-            format!(
-                "\n{}: N={} bytes={} timeout={} ms, floor sequential {}, unbounded {}",
-                w.name,
-                w.requests,
-                w.bytes,
-                w.timeout_ms,
-                ms(w.floor(Some(1))),
-                ms(w.floor(None))
-            ),
+            "\n| workload | strategy | batch | wall | floor | x floor | errors | connections | peak in flight | verdict |\n\
+             |---|---|---:|---:|---:|---:|---:|---:|---:|---|"
+                .into(),
         );
+    }
+    let mut batches = Vec::new();
+    for w in workloads {
+        let requests = w.requests(&target.base_url());
+        if format == Format::Text {
+            say(
+                &bar,
+                format!(
+                    "\n{}: N={} bytes={} timeout={} ms, floor sequential {}, unbounded {}",
+                    w.name,
+                    w.requests,
+                    w.bytes,
+                    w.timeout_ms,
+                    ms(w.floor(Some(1))),
+                    ms(w.floor(None))
+                ),
+            );
+        }
         for entry in &entries {
             let limit = entry.info.concurrency.limit(w);
             let floor = w.floor(limit);
@@ -110,32 +194,53 @@ pub fn run(
                 bar.set_message(format!("{} #{i}", entry.info.id));
                 let b = run_batch(s.as_mut(), &requests, &target)?;
                 bar.inc(1);
-                let verdict = match b.problem() {
-                    None => "verified".to_owned(),
-                    Some(why) => {
-                        all_ok = false;
-                        format!("NOT VALID: {why}")
-                    }
+                let problem = b.problem();
+                let r = RunBatch {
+                    workload: w.name.clone(),
+                    strategy: entry.info.id.to_owned(),
+                    batch: i,
+                    wall_ns: b.wall.as_nanos() as u64,
+                    floor_ns: floor.as_nanos() as u64,
+                    ratio_to_floor: b.wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
+                    errors: errors(&b.outcomes),
+                    connections: b.server.connections_used,
+                    peak_in_flight: b.server.peak_in_flight,
+                    verified: problem.is_none(),
+                    problem,
                 };
-                say(&bar, format!(
-                    "  {:<34} #{i}  {:>10}  floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
-                    entry.info.id,
-                    ms(b.wall),
-                    ms(floor),
-                    b.wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
-                    errors(&b.outcomes),
-                    b.server.connections_used,
-                    b.server.peak_in_flight,
-                ));
+                let verdict = match &r.problem {
+                    None => "verified".to_owned(),
+                    Some(why) => format!("NOT VALID: {why}"),
+                };
+                match format {
+                    Format::Text => say(&bar, format!(
+                        "  {:<34} #{i}  {:>10}  floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
+                        r.strategy, ms(b.wall), ms(floor), r.ratio_to_floor, r.errors, r.connections, r.peak_in_flight,
+                    )),
+                    Format::Markdown => say(&bar, format!(
+                        "| `{}` | `{}` | {i} | {} | {} | {:.2} | {} | {} | {} | {verdict} |",
+                        r.workload, r.strategy, ms(b.wall), ms(floor), r.ratio_to_floor, r.errors, r.connections, r.peak_in_flight,
+                    )),
+                    Format::Json => {}
+                }
+                batches.push(r);
             }
         }
     }
     bar.finish_and_clear();
-    Ok(all_ok)
+    if format == Format::Json {
+        let out = serde_json::json!({
+            "target": target.base_url(),
+            "profile": profile_name,
+            "batches": batches,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(batches.iter().all(|b| b.verified))
 }
 
 /// `fanout calibrate`.
-pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
+pub fn calibrate(url: Option<&str>, seconds: f64, format: Format) -> Result<()> {
     if !(0.1..=60.0).contains(&seconds) {
         bail!("--seconds {seconds} is outside [0.1, 60]");
     }
@@ -152,10 +257,10 @@ pub fn calibrate(url: Option<&str>, seconds: f64, json: bool) -> Result<()> {
     };
     let c: Calibration = calibrate::calibrate(&target, &plan)
         .with_context(|| format!("calibrating {}", target.base_url()))?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&c)?);
-    } else {
-        print!("{}", c.markdown());
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&c)?),
+        Format::Markdown => print!("{}", c.markdown()),
+        Format::Text => print!("{}", c.text()),
     }
     Ok(())
 }
@@ -182,7 +287,8 @@ pub fn report(
         // The Rust strategies and the Python peers apart: the peers' spread is their own.
         let part = |s: &crate::report::summary::Summary, python: bool| {
             let mut s = s.clone();
-            s.cells.retain(|c| (c.family == "python") == python);
+            s.cells
+                .retain(|c| (c.family == crate::strategy::Family::Python) == python);
             s
         };
         let c = compare(
@@ -210,23 +316,23 @@ pub fn report(
             not_measured_in_rerun: this
                 .cells
                 .iter()
-                .filter(|c| c.status == "ok")
+                .filter(|c| c.status == CellStatus::Ok)
                 .filter_map(|c| {
                     let o = other.cell(&c.workload, &c.strategy)?;
-                    (o.status != "ok").then(|| format!("{} ({})", c.id(), o.status))
+                    (o.status != CellStatus::Ok).then(|| format!("{} ({})", c.id(), o.status))
                 })
                 .collect(),
         });
     }
     let summary = crate::report::generate(&inputs, out, now, record)?;
-    let count = |s: &str| summary.cells.iter().filter(|c| c.status == s).count();
+    let count = |s| summary.cells.iter().filter(|c| c.status == s).count();
     println!(
         "report written to {}: {} cells ok, {} skipped, {} failed, {} missing",
         out.display(),
-        count("ok"),
-        count("skipped"),
-        count("failed"),
-        count("missing")
+        count(CellStatus::Ok),
+        count(CellStatus::Skipped),
+        count(CellStatus::Failed),
+        count(CellStatus::Missing)
     );
     // Failed cells are results, shown in the report; the exit code says whether it was written.
     Ok(true)
@@ -249,52 +355,80 @@ fn load_side(arg: &str) -> Result<crate::report::summary::Summary> {
     Ok(crate::report::read_summary(&saved)?)
 }
 
+/// The summary of the last `cargo bench` (the default of `compare --current` and `export`).
+fn last_run() -> std::path::PathBuf {
+    crate::bench::record::default_path()
+        .with_file_name("report")
+        .join("summary.json")
+}
+
+/// `--current` or `--summary` as given, or the last run's, which must then exist.
+fn or_last_run(given: Option<&str>, flag: &str) -> Result<String> {
+    if let Some(g) = given {
+        return Ok(g.to_owned());
+    }
+    let last = last_run();
+    if !last.exists() {
+        bail!(
+            "no {flag} given and no last run at {} (run `cargo bench` first, or give \
+             {flag} results/summary.json for the committed reference)",
+            last.display()
+        );
+    }
+    Ok(last.display().to_string())
+}
+
 /// `fanout compare`.
 #[allow(clippy::too_many_arguments)]
 pub fn compare(
     baseline: &str,
-    current: &str,
+    current: Option<&str>,
     threshold: f64,
-    metric: &str,
+    metric: MetricArg,
     reference: &str,
-    format: &str,
+    format: Format,
     report_only: bool,
 ) -> Result<bool> {
     use crate::compare::{compare, Metric};
     let metric = match metric {
-        "floor-ratio" => Metric::FloorRatio,
-        "relative" => Metric::Relative(reference.to_owned()),
-        "cpu" => Metric::Cpu,
-        _ => Metric::Wall,
+        MetricArg::Wall => Metric::Wall,
+        MetricArg::FloorRatio => Metric::FloorRatio,
+        MetricArg::Relative => Metric::Relative(reference.to_owned()),
+        MetricArg::Cpu => Metric::Cpu,
     };
+    let current = or_last_run(current, "--current")?;
     let base = load_side(baseline).with_context(|| format!("the baseline {baseline}"))?;
-    let cur = load_side(current).with_context(|| format!("the current run {current}"))?;
+    let cur = load_side(&current).with_context(|| format!("the current run {current}"))?;
     let c = compare(&base, &cur, &metric, threshold / 100.0);
     match format {
-        "markdown" => print!("{}", c.markdown()),
-        "json" => println!("{}", serde_json::to_string_pretty(&c)?),
-        _ => print!("{}", c.table()),
+        Format::Markdown => print!("{}", c.markdown()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&c)?),
+        Format::Text => print!("{}", c.table()),
     }
     Ok(report_only || c.regressions() == 0)
 }
 
 /// `fanout export`.
 pub fn export(
-    format: &str,
-    summary: &std::path::Path,
+    format: ExportFormat,
+    summary: Option<&std::path::Path>,
     out: Option<&std::path::Path>,
 ) -> Result<()> {
-    let exporter = crate::export::by_name(format).with_context(|| {
-        format!(
-            "unknown format {format:?}; the formats are {}",
-            crate::export::FORMATS.join(", ")
-        )
-    })?;
-    let s = crate::report::read_summary(summary)?;
-    let text = exporter.export(&s);
+    let path = or_last_run(summary.and_then(|p| p.to_str()), "--summary")?;
+    let s = crate::report::read_summary(std::path::Path::new(&path))?;
+    let text = crate::export::export(format, &s);
     match out {
         Some(path) => crate::fsio::write_atomic(path, text.as_bytes())?,
         None => println!("{text}"),
     }
+    Ok(())
+}
+
+/// `fanout schema`: summary.json's JSON Schema.
+pub fn schema() -> Result<()> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&crate::report::summary::json_schema())?
+    );
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Files the project writes: always to a temporary file beside the target, then renamed into
-//! place, so an interrupted run leaves the previous file whole; every error carries its path.
+//! place, so an interrupted run leaves the previous file whole; a report directory is swapped
+//! whole ([`install_dir`]); every error carries its path.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +44,173 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Replaces the directory `out` with one that holds `files` (paths relative to it, `/`-separated)
+/// and everything else `out` held, except files under the `prune` directories that `files` does
+/// not name (stale charts). The new directory is staged beside `out` (what is kept is
+/// hard-linked, not copied), then swapped with `out` by one `renameat2(RENAME_EXCHANGE)`: a
+/// reader, or a kill at any moment, sees the whole old directory or the whole new one, never a
+/// mix. A filesystem that cannot exchange gets the files moved in one by one instead.
+pub fn install_dir(
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    prune: &[&str],
+) -> Result<(), FsError> {
+    // A symlink to the report directory: replace the directory it points to, not the link.
+    let out = &out.canonicalize().unwrap_or_else(|_| out.to_owned());
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(err("cannot create directory", parent))?;
+    let name = out
+        .file_name()
+        .map_or("report".into(), |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.staging-");
+    // Staging left by a run that was killed (before the swap: the new directory half-made;
+    // after it: the old directory, replaced): never the live one, safe to remove.
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let staging = parent.join(format!("{prefix}{}", std::process::id()));
+    let staged = (|| {
+        std::fs::create_dir(&staging).map_err(err("cannot create directory", &staging))?;
+        if out.is_dir() {
+            let keep = |rel: &str| {
+                !files.contains_key(rel) && !prune.iter().any(|p| rel.starts_with(&format!("{p}/")))
+            };
+            link_tree(out, &staging, "", &keep)?;
+        }
+        for (rel, bytes) in files {
+            write_atomic(&staging.join(rel), bytes)?;
+        }
+        Ok::<_, FsError>(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if !out.exists() {
+        return std::fs::rename(&staging, out).map_err(err("cannot move into place", out));
+    }
+    match exchange(&staging, out) {
+        Ok(()) => {
+            // `staging` now holds the old directory.
+            let _ = std::fs::remove_dir_all(&staging);
+            Ok(())
+        }
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+            ) =>
+        {
+            let moved = move_in(&staging, out, files, prune);
+            let _ = std::fs::remove_dir_all(&staging);
+            moved
+        }
+        Err(source) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(FsError {
+                action: "cannot swap in the new directory",
+                path: out.to_owned(),
+                source,
+            })
+        }
+    }
+}
+
+/// Swaps two paths atomically (Linux 3.15+; not every filesystem).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Recreates the directories of `src` under `dst` and hard-links the files `keep` accepts
+/// (copies them where a link is refused), symlinks as symlinks; temporaries of killed writes
+/// are left behind.
+fn link_tree(
+    src: &Path,
+    dst: &Path,
+    rel: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(), FsError> {
+    let from_dir = src.join(rel);
+    for e in std::fs::read_dir(&from_dir).map_err(err("cannot read directory", &from_dir))? {
+        let e = e.map_err(err("cannot read directory", &from_dir))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let r = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let (from, to) = (src.join(&r), dst.join(&r));
+        let ft = e.file_type().map_err(err("cannot read", &from))?;
+        if ft.is_dir() {
+            std::fs::create_dir_all(&to).map_err(err("cannot create directory", &to))?;
+            link_tree(src, dst, &r, keep)?;
+        } else if !keep(&r) || (name.starts_with('.') && name.contains(".tmp-")) {
+            continue;
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(&from).map_err(err("cannot read", &from))?;
+            std::os::unix::fs::symlink(target, &to).map_err(err("cannot create", &to))?;
+        } else if std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to).map_err(err("cannot copy", &from))?;
+        }
+    }
+    Ok(())
+}
+
+/// The fallback of [`install_dir`]: each file moved into `out` by its own rename, then the
+/// stale files of the `prune` directories removed.
+fn move_in(
+    staging: &Path,
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    prune: &[&str],
+) -> Result<(), FsError> {
+    for rel in files.keys() {
+        let to = out.join(rel);
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(err("cannot create directory", dir))?;
+        }
+        std::fs::rename(staging.join(rel), &to).map_err(err("cannot move into place", &to))?;
+    }
+    for p in prune {
+        if let Ok(entries) = std::fs::read_dir(out.join(p)) {
+            for e in entries.flatten() {
+                let rel = format!("{p}/{}", e.file_name().to_string_lossy());
+                if !files.contains_key(&rel) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a whole file as text.

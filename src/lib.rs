@@ -21,6 +21,7 @@ pub mod profile;
 pub mod report;
 pub mod run;
 pub mod rusage;
+pub mod select;
 pub mod strategy;
 pub mod target;
 pub mod workload;

@@ -21,14 +21,22 @@ fn main() -> ExitCode {
     fanout_bench::limits::raise_open_files().ok();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::List { json } => commands::list(json).map(|()| true),
+        Command::List { format } => commands::list(format.get()).map(|()| true),
         Command::Run {
             workload,
             strategy,
             profile,
             repeat,
             target,
-        } => commands::run(&workload, &strategy, &profile, repeat, target.as_deref()),
+            format,
+        } => commands::run(
+            &workload,
+            &strategy,
+            &profile,
+            repeat,
+            target.as_deref(),
+            format.get(),
+        ),
         Command::Peers {
             workload,
             strategy,
@@ -50,23 +58,24 @@ fn main() -> ExitCode {
             report_only,
         } => commands::compare(
             &baseline,
-            &current,
+            current.as_deref(),
             threshold,
-            &metric,
+            metric,
             &reference,
-            &format,
+            format,
             report_only,
         ),
         Command::Export {
             format,
             summary,
             out,
-        } => commands::export(&format, &summary, out.as_deref()).map(|()| true),
+        } => commands::export(format, summary.as_deref(), out.as_deref()).map(|()| true),
         Command::Calibrate {
             target,
             seconds,
-            json,
-        } => commands::calibrate(target.as_deref(), seconds, json).map(|()| true),
+            format,
+        } => commands::calibrate(target.as_deref(), seconds, format.get()).map(|()| true),
+        Command::Schema => commands::schema().map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

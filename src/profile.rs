@@ -72,31 +72,10 @@ pub fn select<'a>(
     file: &'a ProfileFile,
     selectors: &str,
 ) -> Result<Vec<&'a Workload>, ProfileError> {
-    let patterns: Vec<&str> = selectors
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let known = || file.workload.iter().map(|w| w.name.clone()).collect();
-    for p in &patterns {
-        if !file
-            .workload
-            .iter()
-            .any(|w| crate::strategy::glob_match(p, &w.name))
-        {
-            return Err(ProfileError::NoWorkload {
-                selector: p.to_string(),
-                known: known(),
-            });
+    crate::select::select(&file.workload, |w| &w.name, selectors).map_err(|u| {
+        ProfileError::NoWorkload {
+            selector: u.selector,
+            known: u.known,
         }
-    }
-    Ok(file
-        .workload
-        .iter()
-        .filter(|w| {
-            patterns
-                .iter()
-                .any(|p| crate::strategy::glob_match(p, &w.name))
-        })
-        .collect())
+    })
 }

@@ -101,9 +101,26 @@ fn on_another_machine_only_the_floor_ratio_is_comparable() {
     }
     assert!(a.cell("fix-n20", "gather/tokio-hyper").unwrap().floor_ns > 0);
     assert_eq!(compare(&a, &b, &Metric::Wall, 0.10).regressions(), 5);
-    assert_eq!(compare(&a, &b, &Metric::FloorRatio, 0.10).regressions(), 0);
+    let ratio = compare(&a, &b, &Metric::FloorRatio, 0.10);
+    assert_eq!(ratio.regressions(), 0);
+    // Every measured cell was compared (a metric with no value would pass vacuously) ...
+    let valued = ratio
+        .rows
+        .iter()
+        .filter(|r| r.old.is_some() && r.new.is_some())
+        .count();
+    assert_eq!(valued, 5);
     let rel = Metric::Relative("gather/tokio-hyper".into());
     assert_eq!(compare(&a, &b, &rel, 0.10).regressions(), 0);
+    // ... and a cell that lost ground on that machine beyond the doubling (its time 1.5x, its
+    // floor not) is the one the floor ratio flags, and the only one.
+    let worse = with_change(&b, CELL, 1.5, 0.01);
+    let ratio = compare(&a, &worse, &Metric::FloorRatio, 0.10);
+    assert_eq!(ratio.regressions(), 1);
+    assert_eq!(
+        verdict_of(&a, &worse, &Metric::FloorRatio, CELL),
+        Verdict::Regressed
+    );
 }
 
 fn fanout(args: &[&str]) -> (i32, String) {

@@ -5,6 +5,7 @@
 mod common;
 
 use common::fixture;
+use fanout_bench::report::summary::CellStatus;
 use fanout_bench::report::{self, Inputs};
 use std::path::PathBuf;
 
@@ -38,6 +39,17 @@ fn median_from_fixture(workload: &str, strategy: &str) -> f64 {
         1 => walls[n / 2],
         _ => (walls[n / 2 - 1] + walls[n / 2]) / 2.0,
     }
+}
+
+/// The rendered Markdown, word for word: a change in the report is a reviewed diff of
+/// tests/snapshots/ (`cargo insta review`, or `INSTA_UPDATE=always cargo test --test report`
+/// and read `git diff`).
+#[test]
+fn the_rendered_report_is_the_reviewed_one() {
+    let out = temp("snapshot");
+    report::generate(&fixture(), &out, 1_700_000_000, false).unwrap();
+    let md = std::fs::read_to_string(out.join("README.md")).unwrap();
+    insta::assert_snapshot!("fixture_report_readme", md);
 }
 
 #[test]
@@ -112,11 +124,11 @@ fn the_report_shows_every_cell_with_its_status_and_traceable_numbers() {
     // The winner of each workload is the fastest verified cell, named in the first table.
     for w in ["fix-n20", "fix-n40"] {
         let winner = summary.ranked(w)[0];
-        assert_eq!(winner.status, "ok");
+        assert_eq!(winner.status, CellStatus::Ok);
         let best = summary
             .cells
             .iter()
-            .filter(|c| c.workload == w && c.status == "ok")
+            .filter(|c| c.workload == w && c.status == CellStatus::Ok)
             .map(|c| c.median_ns.unwrap())
             .fold(f64::MAX, f64::min);
         assert_eq!(winner.median_ns, Some(best));
@@ -464,7 +476,7 @@ fn a_cell_whose_server_used_most_of_a_core_is_marked_server_bound() {
         ..fixture()
     };
     let summary = report::generate(&inputs, &out.join("report"), 1, false).unwrap();
-    for c in summary.cells.iter().filter(|c| c.status == "ok") {
+    for c in summary.cells.iter().filter(|c| c.status == CellStatus::Ok) {
         assert_eq!(
             c.server_bound,
             c.id() == bound,

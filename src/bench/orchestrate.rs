@@ -166,7 +166,7 @@ fn new_cell(w: &Workload, entry: &crate::strategy::Entry, cal: Option<&Calibrati
     CellRecord {
         workload: w.name.clone(),
         strategy: entry.info.id.to_owned(),
-        family: entry.info.family.as_str().to_owned(),
+        family: entry.info.family,
         mirrors: entry.info.mirrors.to_owned(),
         requests: w.requests,
         bytes: w.bytes,

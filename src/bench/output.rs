@@ -56,7 +56,11 @@ pub(crate) fn finish(args: &BenchArgs, record: &Path) -> anyhow::Result<()> {
 /// github-action-benchmark's `cargo` tool reads.
 pub fn bencher_lines(s: &Summary) -> String {
     let mut out = String::new();
-    for c in s.cells.iter().filter(|c| c.status == "ok") {
+    for c in s
+        .cells
+        .iter()
+        .filter(|c| c.status == crate::report::summary::CellStatus::Ok)
+    {
         let (Some(median), Some(sd)) = (c.median_ns, c.std_dev_ns) else {
             continue;
         };

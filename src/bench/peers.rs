@@ -200,7 +200,7 @@ mod tests {
         let mut theirs = ours.clone();
         for c in &mut theirs.cells {
             c.strategy = format!("python/{}", c.strategy.replace('/', "-"));
-            c.family = "python".into();
+            c.family = crate::strategy::Family::Python;
         }
         let once = joined(ours.clone(), theirs.clone());
         assert_eq!(once.cells.len(), 2 * ours.cells.len());

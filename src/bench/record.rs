@@ -80,7 +80,7 @@ pub struct RoundRecord {
 pub struct CellRecord {
     pub workload: String,
     pub strategy: String,
-    pub family: String,
+    pub family: crate::strategy::Family,
     pub mirrors: String,
     pub requests: usize,
     pub bytes: u64,

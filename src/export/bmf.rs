@@ -1,9 +1,9 @@
 //! Bencher Metric Format, as `bencher run --adapter json` reads it: an object keyed by benchmark
 //! name, then by measure, each `{value, lower_value, upper_value}`. Measures: `latency` (median
-//! wall time per batch in nanoseconds, with its confidence interval) and `cpu-per-batch`
-//! (client CPU per batch in nanoseconds).
+//! wall time per batch in nanoseconds, with its confidence interval), `cpu-per-batch` (client
+//! CPU per batch in nanoseconds), then one measure per [`super::EXTRAS`] entry, named by its key.
 
-use super::Exporter;
+use super::{exported, Exporter, EXTRAS};
 use crate::report::summary::Summary;
 use serde_json::{json, Map, Value};
 
@@ -12,10 +12,7 @@ pub struct Bmf;
 impl Exporter for Bmf {
     fn export(&self, s: &Summary) -> String {
         let mut out = Map::new();
-        for c in s.cells.iter().filter(|c| c.status == "ok") {
-            let (Some(m), Some(l), Some(u)) = (c.median_ns, c.ci_lower_ns, c.ci_upper_ns) else {
-                continue;
-            };
+        for (c, [m, l, u]) in exported(s) {
             let mut measures = Map::new();
             measures.insert(
                 "latency".into(),
@@ -23,6 +20,11 @@ impl Exporter for Bmf {
             );
             if let Some(cpu) = c.cpu_per_batch_ns {
                 measures.insert("cpu-per-batch".into(), json!({"value": cpu as f64}));
+            }
+            for e in EXTRAS {
+                if let Some(v) = (e.value)(c) {
+                    measures.insert(e.key.into(), json!({ "value": v }));
+                }
             }
             out.insert(c.id(), Value::Object(measures));
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Where and with what a run was made.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Context {
     pub cpu_model: String,
     pub cores: usize,
@@ -43,18 +43,23 @@ fn output(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Versions of `names` in a Cargo.lock text (the first version listed for each).
+/// Versions of `names` in a Cargo.lock text (the first version listed for each); none when the
+/// text is not a lock file.
 pub fn lock_versions(lock: &str, names: &[&str]) -> BTreeMap<String, String> {
+    #[derive(Deserialize)]
+    struct Lock {
+        #[serde(default)]
+        package: Vec<Package>,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        name: String,
+        version: String,
+    }
     let mut out = BTreeMap::new();
-    let mut name = None;
-    for line in lock.lines() {
-        if let Some(n) = line.strip_prefix("name = ") {
-            name = Some(n.trim_matches('"').to_owned());
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
-            if names.contains(&n.as_str()) {
-                out.entry(n)
-                    .or_insert_with(|| v.trim_matches('"').to_owned());
-            }
+    for p in toml::from_str::<Lock>(lock).map_or_else(|_| Vec::new(), |l| l.package) {
+        if names.contains(&p.name.as_str()) {
+            out.entry(p.name).or_insert(p.version);
         }
     }
     out
@@ -104,5 +109,10 @@ mod tests {
         let v = lock_versions(lock, &["tokio", "ureq"]);
         assert_eq!(v.get("tokio").map(String::as_str), Some("1.2.3"));
         assert_eq!(v.len(), 1);
+        // The real one: every compared crate is in it.
+        let real = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock"));
+        let v = lock_versions(&real.unwrap(), COMPARED);
+        assert_eq!(v.len(), COMPARED.len(), "{v:?}");
+        assert!(lock_versions("not = [toml", COMPARED).is_empty());
     }
 }

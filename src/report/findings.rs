@@ -143,7 +143,7 @@ pub fn winners(s: &Summary) -> Vec<String> {
 /// For each family: its best member's ratio to the floor, median and range over workloads.
 pub fn families(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
-    for f in super::charts::FAMILIES {
+    for f in crate::strategy::Family::ALL {
         let mut best: Vec<(f64, &str)> = Vec::new();
         for w in s.workloads() {
             let b = s
@@ -273,7 +273,7 @@ pub fn choices(s: &Summary) -> Vec<String> {
                 let g = s
                     .measured(&c.workload)
                     .into_iter()
-                    .find(|g| g.family == "gather")?;
+                    .find(|g| g.family == crate::strategy::Family::Gather)?;
                 Some(format!(
                     "{} at N = {} (`{}`)",
                     ms(med(g)),

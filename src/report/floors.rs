@@ -22,7 +22,7 @@ use super::summary::Cell;
 use serde::{Deserialize, Serialize};
 
 /// One workload's achievable floor and its parts (nanoseconds).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkloadFloor {
     pub workload: String,
     pub requests: usize,

@@ -1,114 +1,72 @@
 //! `results/index.html`: the same report as one self-contained page (charts inline, no
-//! network), converted from the Markdown the report writes (its own small subset: headings,
-//! paragraphs, lists, tables, images, `code` and **bold**). A script at the end checks that every
-//! chart rendered and records any script error, so a headless browser can verify the page.
+//! network), converted from the Markdown the report writes by `pulldown-cmark` (CommonMark with
+//! tables). Each image becomes its chart's SVG, inline; HTML inside the Markdown is shown as
+//! text, never interpreted (a cell's reason may quote a server's reply). A script at the end
+//! checks that every chart rendered and records any script error, so a headless browser can
+//! verify the page.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-fn inline(s: &str) -> String {
-    let mut out = String::new();
-    let (mut code, mut bold) = (false, false);
-    let mut rest = escape(s);
-    // Links [text](href) first.
-    while let Some(start) = rest.find('[') {
-        let Some(mid) = rest[start..].find("](").map(|m| start + m) else {
-            break;
-        };
-        let Some(end) = rest[mid..].find(')').map(|e| mid + e) else {
-            break;
-        };
-        let (text, href) = (&rest[start + 1..mid], &rest[mid + 2..end]);
-        rest = format!(
-            "{}<a href=\"{href}\">{text}</a>{}",
-            &rest[..start],
-            &rest[end + 1..]
-        );
+/// The figure that replaces the image `path` (its SVG inline) or says that it is missing.
+fn figure(path: &str, alt: &str, chart: &impl Fn(&str) -> Option<String>) -> String {
+    match chart(path) {
+        Some(svg) => format!(
+            "<figure class=\"chart\" data-chart=\"{}\">{}</figure>\n",
+            escape(path),
+            svg.trim_start_matches(|c| c != '<')
+                .replacen("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "", 1)
+                .trim_start()
+        ),
+        None => format!(
+            "<p class=\"missing\">chart {} is missing: {}</p>\n",
+            escape(path),
+            escape(alt)
+        ),
     }
-    let mut chars = rest.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '`' => {
-                out.push_str(if code { "</code>" } else { "<code>" });
-                code = !code;
-            }
-            '*' if chars.peek() == Some(&'*') && !code => {
-                chars.next();
-                out.push_str(if bold { "</strong>" } else { "<strong>" });
-                bold = !bold;
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn cells(line: &str) -> Vec<String> {
-    line.trim()
-        .trim_matches('|')
-        .split(" | ")
-        .map(|c| inline(c.trim()))
-        .collect()
 }
 
 /// Converts the report's Markdown to a page; `chart(path)` returns an SVG document to inline.
 pub fn render(markdown: &str, chart: impl Fn(&str) -> Option<String>) -> String {
-    let mut body = String::new();
-    let mut lines = markdown.lines().peekable();
-    while let Some(line) = lines.next() {
-        if let Some(h) = line.strip_prefix("### ") {
-            body.push_str(&format!("<h3>{}</h3>\n", inline(h)));
-        } else if let Some(h) = line.strip_prefix("## ") {
-            body.push_str(&format!("<h2>{}</h2>\n", inline(h)));
-        } else if let Some(h) = line.strip_prefix("# ") {
-            body.push_str(&format!("<h1>{}</h1>\n", inline(h)));
-        } else if let Some(img) = line.strip_prefix("![") {
-            let (alt, path) = img.split_once("](").unwrap_or((img, ""));
-            let path = path.trim_end_matches(')');
-            match chart(path) {
-                Some(svg) => body.push_str(&format!(
-                    "<figure class=\"chart\" data-chart=\"{}\">{}</figure>\n",
-                    escape(path),
-                    svg.trim_start_matches(|c| c != '<').replacen(
-                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                        "",
-                        1
-                    )
-                )),
-                None => body.push_str(&format!(
-                    "<p class=\"missing\">chart {} is missing: {}</p>\n",
-                    escape(path),
-                    escape(alt)
-                )),
-            }
-        } else if line.starts_with('|') {
-            body.push_str("<table>\n<thead><tr>");
-            for c in cells(line) {
-                body.push_str(&format!("<th>{c}</th>"));
-            }
-            body.push_str("</tr></thead>\n<tbody>\n");
-            lines.next(); // the |---| separator
-            while let Some(row) = lines.next_if(|l| l.starts_with('|')) {
-                body.push_str("<tr>");
-                for c in cells(row) {
-                    body.push_str(&format!("<td>{c}</td>"));
+    let events: Vec<Event> = Parser::new_ext(markdown, Options::ENABLE_TABLES).collect();
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i] {
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                // The image's alt text runs to its end.
+                let mut alt = String::new();
+                let mut j = i + 1;
+                while j < events.len() && events[j] != Event::End(TagEnd::Image) {
+                    if let Event::Text(t) | Event::Code(t) = &events[j] {
+                        alt.push_str(t);
+                    }
+                    j += 1;
                 }
-                body.push_str("</tr>\n");
+                // A paragraph holding the image alone becomes the figure (no <p> around it).
+                if matches!(out.last(), Some(Event::Start(Tag::Paragraph)))
+                    && matches!(events.get(j + 1), Some(Event::End(TagEnd::Paragraph)))
+                {
+                    out.pop();
+                    j += 1;
+                }
+                out.push(Event::Html(CowStr::from(figure(dest_url, &alt, &chart))));
+                i = j + 1;
+                continue;
             }
-            body.push_str("</tbody></table>\n");
-        } else if let Some(item) = line.strip_prefix("- ") {
-            body.push_str(&format!("<ul>\n<li>{}</li>\n", inline(item)));
-            while let Some(item) = lines.next_if(|l| l.starts_with("- ")) {
-                body.push_str(&format!("<li>{}</li>\n", inline(&item[2..])));
-            }
-            body.push_str("</ul>\n");
-        } else if !line.trim().is_empty() {
-            body.push_str(&format!("<p>{}</p>\n", inline(line)));
+            Event::Html(h) | Event::InlineHtml(h) => out.push(Event::Text(h.clone())),
+            e => out.push(e.clone()),
         }
+        i += 1;
     }
+    let mut body = String::new();
+    pulldown_cmark::html::push_html(&mut body, out.into_iter());
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -153,18 +111,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_markdown_subset_converts() {
-        let md = "# T\n\nSome `code` and **bold** [link](a.json).\n\n| a | b |\n|---|---|\n| 1 | <2> |\n\n- x\n- y\n\n![c](charts/c.svg)\n";
+    fn the_report_markdown_converts_with_charts_inline() {
+        let md = "# T\n\nSome `code` and **bold** [link](a.json).\n\n| a | b |\n|---|---|\n| 1 | <2> <b>x</b> |\n\n- x\n- y\n\n![c *chart*](charts/c.svg)\n";
         let html = render(md, |p| {
-            (p == "charts/c.svg").then(|| "<svg><g/></svg>".into())
+            (p == "charts/c.svg")
+                .then(|| "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg><g/></svg>".into())
         });
-        assert!(html.contains("<h1>T</h1>"));
+        assert!(html.contains("<h1>T</h1>"), "{html}");
         assert!(html
             .contains("<code>code</code> and <strong>bold</strong> <a href=\"a.json\">link</a>"));
-        assert!(html.contains("<td>1</td><td>&lt;2&gt;</td>"));
-        assert!(html.contains("<li>x</li>\n<li>y</li>"));
-        assert!(html.contains("data-chart=\"charts/c.svg\"><svg><g/></svg>"));
+        assert!(
+            html.contains("<td>1</td><td>&lt;2&gt; &lt;b&gt;x&lt;/b&gt;</td>"),
+            "{html}"
+        );
+        assert!(html.contains("<li>x</li>\n<li>y</li>"), "{html}");
+        assert!(
+            html.contains(
+                "<figure class=\"chart\" data-chart=\"charts/c.svg\"><svg><g/></svg></figure>"
+            ),
+            "{html}"
+        );
+        assert!(!html.contains("<p><figure"), "{html}");
         let missing = render("![c](charts/none.svg)\n", |_| None);
-        assert!(missing.contains("class=\"missing\""));
+        assert!(
+            missing.contains("<p class=\"missing\">chart charts/none.svg is missing: c</p>"),
+            "{missing}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! findings, one table per workload (fastest first), the charts, and the machine.
 
 use super::findings;
-use super::summary::{Cell, Summary};
+use super::summary::{Cell, CellStatus, Summary};
 use super::text::{mib, ms, ratio, us};
 use std::fmt::Write;
 
@@ -30,7 +30,7 @@ fn status(c: &Cell) -> String {
             c.status,
             c.p90_ns.unwrap_or(0.0) / c.median_ns.unwrap_or(1.0)
         ),
-        (None, false) => c.status.clone(),
+        (None, false) => c.status.to_string(),
     };
     if let (true, Some(busy)) = (c.server_bound, c.server_busy) {
         s.push_str(&format!(
@@ -385,7 +385,7 @@ fn why(o: &mut String, s: &Summary, w: &str) {
     );
     let _ = writeln!(o, "|---|---:|---:|---:|---:|");
     for c in cells {
-        let latency = c.request_latency.map_or(c.status.clone(), |l| {
+        let latency = c.request_latency.map_or(c.status.to_string(), |l| {
             format!(
                 "{} / {} / {} / {}",
                 ms(l.p50_ns as f64),
@@ -445,8 +445,8 @@ fn python(o: &mut String, s: &Summary) {
         );
         let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
         for (p, r) in rows {
-            let time = |c: &Cell| c.median_ns.map_or(c.status.clone(), ms);
-            let cpu = |c: &Cell| c.cpu_per_request_ns.filter(|_| c.status == "ok");
+            let time = |c: &Cell| c.median_ns.map_or(c.status.to_string(), ms);
+            let cpu = |c: &Cell| c.cpu_per_request_ns.filter(|_| c.status == CellStatus::Ok);
             let x = |a: Option<f64>, b: Option<f64>| match (a, b) {
                 (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
                 _ => "-".into(),

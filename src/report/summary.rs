@@ -36,13 +36,26 @@ use crate::bench::record::{CellRecord, Mode, RunRecord, Status};
 use crate::calibrate::Calibration;
 use crate::metrics::TimedBatch;
 use crate::probe::ProbeRecord;
+use crate::strategy::Family;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of `summary.json`'s format.
 pub const SCHEMA_VERSION: u32 = 4;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `summary.json`'s JSON Schema, derived from these types (so it cannot drift from what is
+/// written); checked in as `schema/summary.schema.json` and printed by `fanout schema`.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(Summary)).expect("a schema serializes");
+    schema["title"] = format!("fanout-bench summary.json, schema_version {SCHEMA_VERSION}").into();
+    schema["properties"]["schema_version"]["const"] = SCHEMA_VERSION.into();
+    schema
+}
+
+/// Every cell of one run, with the run's context: the published record of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub schema_version: u32,
     pub generated_unix: u64,
@@ -92,7 +105,7 @@ pub struct Summary {
 }
 
 /// A second run compared with this one, cell by cell (`fanout report --rerun`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Rerun {
     pub run_started_unix: u64,
     pub regressions: usize,
@@ -109,7 +122,7 @@ pub struct Rerun {
 }
 
 /// A part of the cells compared with the rerun.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RerunPart {
     pub regressions: usize,
     pub spread: Spread,
@@ -117,7 +130,7 @@ pub struct RerunPart {
 
 /// How far two runs differ over the cells both measured: the answer to "does a rerun confirm
 /// these numbers?".
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Spread {
     /// Cells with a value on both sides.
     pub compared: usize,
@@ -133,14 +146,13 @@ pub struct Spread {
     pub inside_baseline_interval: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Cell {
     pub workload: String,
     pub strategy: String,
-    pub family: String,
+    pub family: Family,
     pub mirrors: String,
-    /// `ok`, `skipped`, `failed` or `missing`.
-    pub status: String,
+    pub status: CellStatus,
     pub reason: Option<String>,
     pub requests: usize,
     pub bytes: u64,
@@ -229,9 +241,40 @@ pub struct Cell {
     pub counterpart: Option<String>,
 }
 
+/// What became of a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CellStatus {
+    /// Measured in every planned round, every batch verified: the only status with figures.
+    Ok,
+    /// Not run, for the reason given (the budget rule, a limit of this machine, ...).
+    Skipped,
+    /// A batch failed verification or the cell's process failed; the reason says which.
+    Failed,
+    /// The run ended before every planned round of the cell.
+    Missing,
+}
+
+impl CellStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellStatus::Ok => "ok",
+            CellStatus::Skipped => "skipped",
+            CellStatus::Failed => "failed",
+            CellStatus::Missing => "missing",
+        }
+    }
+}
+
+impl std::fmt::Display for CellStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Per-request latency percentiles, from an HDR histogram of microseconds (3 significant
 /// digits).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Latency {
     /// Requests counted (every request of every probe batch).
     pub requests: u64,
@@ -328,13 +371,13 @@ impl Cell {
         let planned_rounds = c.planned_rounds.unwrap_or(planned_rounds);
         let complete = c.rounds.len() >= planned_rounds;
         let status = match c.status {
-            Status::Ok if complete => "ok",
-            Status::Ok => "missing",
-            Status::Skipped => "skipped",
-            Status::Failed => "failed",
+            Status::Ok if complete => CellStatus::Ok,
+            Status::Ok => CellStatus::Missing,
+            Status::Skipped => CellStatus::Skipped,
+            Status::Failed => CellStatus::Failed,
         };
         let reason = match status {
-            "missing" => Some(format!(
+            CellStatus::Missing => Some(format!(
                 "measured in {} of {planned_rounds} rounds: the run ended before the rest",
                 c.rounds.len()
             )),
@@ -346,7 +389,7 @@ impl Cell {
             .iter()
             .map(|r| r.timed.iter().map(|b| b.wall_ns as f64).collect())
             .collect();
-        let e: Option<Estimate> = (status == "ok")
+        let e: Option<Estimate> = (status == CellStatus::Ok)
             .then(|| estimate::estimate(&walls, cell_seed(seed, &c.id())))
             .flatten();
         let cpu = median(timed.iter().map(|b| b.cpu_ns).collect());
@@ -367,20 +410,20 @@ impl Cell {
         let first = c.rounds.first().map(|r| &r.cold);
         // What the probe batches show, for cells that publish a time.
         let probes: Vec<&ProbeRecord> = match status {
-            "ok" => c.rounds.iter().filter_map(|r| r.probe.as_ref()).collect(),
+            CellStatus::Ok => c.rounds.iter().filter_map(|r| r.probe.as_ref()).collect(),
             _ => Vec::new(),
         };
         let per_request = |v: Option<u64>| v.map(|v| v as f64 / c.requests.max(1) as f64);
         // A Python peer runs in a process of its own: the cell process's threads, memory and
         // allocations are not its, so they are not published for it.
-        let python = c.family == "python";
+        let python = c.family == Family::Python;
         let own = |v: Option<u64>| v.filter(|_| !python);
         Cell {
             workload: c.workload.clone(),
             strategy: c.strategy.clone(),
-            family: c.family.clone(),
+            family: c.family,
             mirrors: c.mirrors.clone(),
-            status: status.into(),
+            status,
             reason,
             requests: c.requests,
             bytes: c.bytes,
@@ -543,7 +586,7 @@ impl Summary {
         let timelines = cells
             .iter()
             .zip(&record.cells)
-            .filter(|(c, _)| c.status == "ok")
+            .filter(|(c, _)| c.status == CellStatus::Ok)
             .filter_map(|(c, r)| {
                 let p = median_probe(r)?;
                 let timeline = Timeline {

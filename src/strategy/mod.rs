@@ -18,7 +18,8 @@ use crate::fetch::ClientConfig;
 use crate::outcome::Outcome;
 use crate::probe::Heartbeat;
 use crate::workload::{Request, Workload};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
@@ -46,8 +47,10 @@ pub struct Measured {
     pub usage: crate::rusage::Usage,
 }
 
-/// The strategy families.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// The strategy families (in legend order).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     Sequential,
@@ -61,6 +64,17 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family, in legend order.
+    pub const ALL: [Family; 7] = [
+        Family::Sequential,
+        Family::Threads,
+        Family::Offload,
+        Family::Gather,
+        Family::Bridge,
+        Family::Antipattern,
+        Family::Python,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Sequential => "sequential",
@@ -259,7 +273,7 @@ pub fn find(id: &str) -> Option<Entry> {
 #[error("no strategy matches {selector:?}; the strategies are: {}", known.join(", "))]
 pub struct NoMatch {
     pub selector: String,
-    pub known: Vec<&'static str>,
+    pub known: Vec<String>,
 }
 
 /// The strategies matching any of the comma-separated selectors (an id, or a glob with `*`,
@@ -274,37 +288,10 @@ pub fn select_peers(selectors: &str) -> Result<Vec<Entry>, NoMatch> {
 }
 
 fn select_in(all: Vec<Entry>, selectors: &str) -> Result<Vec<Entry>, NoMatch> {
-    let known: Vec<&'static str> = all.iter().map(|e| e.info.id).collect();
-    let patterns: Vec<&str> = selectors
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    for p in &patterns {
-        if !known.iter().any(|id| glob_match(p, id)) {
-            return Err(NoMatch {
-                selector: p.to_string(),
-                known,
-            });
-        }
-    }
-    Ok(all
-        .into_iter()
-        .filter(|e| patterns.iter().any(|p| glob_match(p, e.info.id)))
-        .collect())
-}
-
-/// Matches `text` against `pattern`, where `*` stands for any run of characters.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            let Some(text) = text.strip_prefix(head) else {
-                return false;
-            };
-            (0..=text.len()).any(|i| text.is_char_boundary(i) && glob_match(rest, &text[i..]))
-        }
-    }
+    crate::select::select(all, |e| e.info.id, selectors).map_err(|u| NoMatch {
+        selector: u.selector,
+        known: u.known,
+    })
 }
 
 /// A tokio runtime with one worker per core, as tokio's default `#[tokio::main]` would build.
@@ -326,6 +313,7 @@ fn tokio_current_thread() -> Result<tokio::runtime::Runtime, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::select::glob_match;
 
     #[test]
     fn globs_match_as_documented() {

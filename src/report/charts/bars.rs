@@ -1,13 +1,14 @@
 //! Horizontal bars, one per strategy, coloured by family, with optional confidence whiskers and a
 //! reference line (the floor): time per strategy, CPU per request, connections per batch.
 
-use super::{chart_err, family_color, fmt_value, needs_log, ChartError, FAMILIES, FONT, WIDTH};
+use super::{chart_err, family_color, fmt_value, needs_log, ChartError, FONT, WIDTH};
+use crate::strategy::Family;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub struct Bar {
     pub label: String,
-    pub family: String,
+    pub family: Family,
     /// `None` draws no bar and shows `note` instead (a skipped or failed cell).
     pub value: Option<f64>,
     pub whisker: Option<(f64, f64)>,
@@ -41,9 +42,9 @@ fn legend_layout(c: &BarChart) -> Vec<LegendEntry> {
     if let Some((_, label)) = &c.reference {
         items.push((label.clone(), None));
     }
-    for f in FAMILIES {
+    for f in Family::ALL {
         if c.bars.iter().any(|b| b.family == f) {
-            items.push((f.to_owned(), Some(family_color(f))));
+            items.push((f.to_string(), Some(family_color(f))));
         }
     }
     let (mut row, mut x) = (0, 10);
@@ -158,7 +159,7 @@ pub fn bars(c: &BarChart) -> Result<String, ChartError> {
                 label_style.clone(),
             ))
             .map_err(|e| err(&e))?;
-            let color = family_color(&b.family);
+            let color = family_color(b.family);
             match b.value {
                 Some(v) if v > 0.0 => {
                     chart

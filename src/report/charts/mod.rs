@@ -13,6 +13,7 @@ pub use heatmap::{heatmap, HeatCell};
 pub use scaling::{scaling, Series};
 pub use timeline::{timeline, Strip};
 
+use crate::strategy::Family;
 use plotters::style::RGBColor;
 
 /// Chart width in pixels: GitHub renders README images up to about this wide.
@@ -20,29 +21,17 @@ pub const WIDTH: u32 = 880;
 pub const FONT: &str = "sans-serif";
 
 /// The colour of a strategy family.
-pub fn family_color(family: &str) -> RGBColor {
+pub fn family_color(family: Family) -> RGBColor {
     match family {
-        "sequential" => RGBColor(120, 120, 120),
-        "threads" => RGBColor(31, 119, 180),
-        "offload" => RGBColor(255, 127, 14),
-        "gather" => RGBColor(44, 160, 44),
-        "bridge" => RGBColor(148, 103, 189),
-        "antipattern" => RGBColor(214, 39, 40),
-        "python" => RGBColor(23, 160, 180),
-        _ => RGBColor(0, 0, 0),
+        Family::Sequential => RGBColor(120, 120, 120),
+        Family::Threads => RGBColor(31, 119, 180),
+        Family::Offload => RGBColor(255, 127, 14),
+        Family::Gather => RGBColor(44, 160, 44),
+        Family::Bridge => RGBColor(148, 103, 189),
+        Family::Antipattern => RGBColor(214, 39, 40),
+        Family::Python => RGBColor(23, 160, 180),
     }
 }
-
-/// The families in legend order.
-pub const FAMILIES: [&str; 7] = [
-    "sequential",
-    "threads",
-    "offload",
-    "gather",
-    "bridge",
-    "antipattern",
-    "python",
-];
 
 /// Whether values spread widely enough to need a log axis.
 pub fn needs_log(values: impl Iterator<Item = f64>) -> bool {

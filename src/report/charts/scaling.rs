@@ -2,12 +2,13 @@
 //! sweeps N, or against the run number for the history of recorded runs.
 
 use super::{chart_err, family_color, fmt_value, ChartError, FONT, WIDTH};
+use crate::strategy::Family;
 use plotters::prelude::*;
 
 /// One strategy's points: (N, median seconds).
 pub struct Series {
     pub label: String,
-    pub family: String,
+    pub family: Family,
     pub points: Vec<(f64, f64)>,
 }
 
@@ -68,12 +69,12 @@ pub fn scaling(
             .y_label_formatter(&|v| fmt_value(10f64.powf(*v) * 1000.0))
             .draw()
             .map_err(|e| err(&e))?;
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: Vec<Family> = Vec::new();
         for (i, s) in series.iter().enumerate() {
             // Members of one family share its hue, lighter for each further member.
             let nth = seen.iter().filter(|f| **f == s.family).count();
-            seen.push(&s.family);
-            let base = family_color(&s.family);
+            seen.push(s.family);
+            let base = family_color(s.family);
             let k = (nth as f64 * 0.22).min(0.7);
             let mix = |c: u8| (f64::from(c) + (235.0 - f64::from(c)) * k) as u8;
             let color = RGBColor(mix(base.0), mix(base.1), mix(base.2));

@@ -10,6 +10,7 @@
 //! requests keep their shape: a staircase, waves, a wall.
 
 use super::{family_color, FONT, WIDTH};
+use crate::strategy::Family;
 use std::fmt::Write;
 
 /// The most rows a strip has.
@@ -29,7 +30,7 @@ const BOTTOM: f64 = 48.0;
 /// One strip: a strategy and its batch, or why it has none.
 pub struct Strip {
     pub label: String,
-    pub family: String,
+    pub family: Family,
     /// Each request's start and end, microseconds from the batch's start, in request order.
     pub spans_us: Vec<Option<[u32; 2]>>,
     pub wall_us: u64,
@@ -134,7 +135,7 @@ pub fn timeline(title: &str, strips: &[Strip]) -> String {
         }
         let g = grid(&strip.spans_us, axis_us, columns);
         let row_h = STRIP / g.len().max(1) as f64;
-        let c = family_color(&strip.family);
+        let c = family_color(strip.family);
         for shade in 1..=SHADES as u8 {
             let mut d = String::new();
             for (r, cols) in g.iter().enumerate() {
@@ -242,14 +243,14 @@ mod tests {
             &[
                 Strip {
                     label: "gather/x".into(),
-                    family: "gather".into(),
+                    family: Family::Gather,
                     spans_us: vec![Some([0, 1000])],
                     wall_us: 1000,
                     note: None,
                 },
                 Strip {
                     label: "sequential/y".into(),
-                    family: "sequential".into(),
+                    family: Family::Sequential,
                     spans_us: vec![],
                     wall_us: 0,
                     note: Some("skipped".into()),
