@@ -46,6 +46,20 @@ pub struct DelayRow {
     pub over_p99_us: u64,
 }
 
+impl DelayRow {
+    /// The row's figures as the tables print them: requested latency, connections, samples,
+    /// overshoot at p50 and p99.
+    fn cells(&self) -> [String; 5] {
+        [
+            format!("{} ms", self.requested_ms),
+            self.connections.to_string(),
+            self.samples.to_string(),
+            format!("{:.3} ms", self.over_p50_us as f64 / 1000.0),
+            format!("{:.3} ms", self.over_p99_us as f64 / 1000.0),
+        ]
+    }
+}
+
 /// How much to measure.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
@@ -274,15 +288,8 @@ impl Calibration {
             "over, p50",
             "over, p99"
         );
-        for r in &self.delay {
-            s.push_str(&format!(
-                "{:>15} ms {:>12} {:>8} {:>9.3} ms {:>9.3} ms\n",
-                r.requested_ms,
-                r.connections,
-                r.samples,
-                r.over_p50_us as f64 / 1000.0,
-                r.over_p99_us as f64 / 1000.0
-            ));
+        for [a, b, c, d, e] in self.delay.iter().map(DelayRow::cells) {
+            s.push_str(&format!("{a:>18} {b:>12} {c:>8} {d:>12} {e:>12}\n"));
         }
         if let Some(t) = self.transfer_bytes_per_s {
             s.push_str(&format!(
@@ -303,15 +310,8 @@ impl Calibration {
              |---:|---:|---:|---:|---:|\n",
             self.capacity_rps, self.capacity_connections, self.capacity_seconds
         );
-        for r in &self.delay {
-            s.push_str(&format!(
-                "| {} ms | {} | {} | {:.3} ms | {:.3} ms |\n",
-                r.requested_ms,
-                r.connections,
-                r.samples,
-                r.over_p50_us as f64 / 1000.0,
-                r.over_p99_us as f64 / 1000.0
-            ));
+        for [a, b, c, d, e] in self.delay.iter().map(DelayRow::cells) {
+            s.push_str(&format!("| {a} | {b} | {c} | {d} | {e} |\n"));
         }
         if let Some(t) = self.transfer_bytes_per_s {
             s.push_str(&format!(

@@ -144,35 +144,28 @@ fn export_and_compare_default_to_the_last_run_and_say_when_there_is_none() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+const COMMANDS: [&str; 8] = [
+    "list",
+    "run",
+    "peers",
+    "report",
+    "compare",
+    "export",
+    "calibrate",
+    "schema",
+];
+
 #[test]
 fn help_names_every_command_and_the_exit_codes() {
     let top = text(&fanout(&["--help"], None).stdout);
-    for cmd in [
-        "list",
-        "run",
-        "peers",
-        "report",
-        "compare",
-        "export",
-        "calibrate",
-        "schema",
-    ] {
+    for cmd in COMMANDS {
         assert!(
             top.lines().any(|l| l.trim_start().starts_with(cmd)),
             "{cmd} missing from:\n{top}"
         );
     }
     assert!(top.contains("EXIT STATUS"), "{top}");
-    for cmd in [
-        "list",
-        "run",
-        "peers",
-        "report",
-        "compare",
-        "export",
-        "calibrate",
-        "schema",
-    ] {
+    for cmd in COMMANDS {
         let help = text(&fanout(&[cmd, "--help"], None).stdout);
         assert!(help.contains("EXIT STATUS:\n  0  "), "{cmd}:\n{help}");
         assert!(help.contains("\n  2  "), "{cmd}:\n{help}");
