@@ -1,0 +1,1 @@
+//! Tests only: see `tests/schema.rs` (summary.json against `schema/summary.schema.json`).
