@@ -118,8 +118,9 @@ struct RunBatch {
     strategy: String,
     batch: u32,
     wall_ns: u64,
-    floor_ns: u64,
-    ratio_to_floor: f64,
+    /// The latency floor for the strategy's own concurrency (the summary's `own_floor_ns`).
+    own_floor_ns: u64,
+    ratio_to_own_floor: f64,
     errors: usize,
     connections: u64,
     peak_in_flight: u64,
@@ -162,7 +163,7 @@ pub fn run(
     if format == Format::Markdown {
         say(
             &bar,
-            "\n| workload | strategy | batch | wall | floor | x floor | errors | connections | peak in flight | verdict |\n\
+            "\n| workload | strategy | batch | wall | own floor | x own floor | errors | connections | peak in flight | verdict |\n\
              |---|---|---:|---:|---:|---:|---:|---:|---:|---|"
                 .into(),
         );
@@ -200,8 +201,8 @@ pub fn run(
                     strategy: entry.info.id.to_owned(),
                     batch: i,
                     wall_ns: b.wall.as_nanos() as u64,
-                    floor_ns: floor.as_nanos() as u64,
-                    ratio_to_floor: b.wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
+                    own_floor_ns: floor.as_nanos() as u64,
+                    ratio_to_own_floor: b.wall.as_secs_f64() / floor.as_secs_f64().max(1e-9),
                     errors: errors(&b.outcomes),
                     connections: b.server.connections_used,
                     peak_in_flight: b.server.peak_in_flight,
@@ -214,12 +215,12 @@ pub fn run(
                 };
                 match format {
                     Format::Text => say(&bar, format!(
-                        "  {:<34} #{i}  {:>10}  floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
-                        r.strategy, ms(b.wall), ms(floor), r.ratio_to_floor, r.errors, r.connections, r.peak_in_flight,
+                        "  {:<34} #{i}  {:>10}  own floor {:>9}  x{:<6.2} errors {:<3} connections {:<4} peak in flight {:<5} {verdict}",
+                        r.strategy, ms(b.wall), ms(floor), r.ratio_to_own_floor, r.errors, r.connections, r.peak_in_flight,
                     )),
                     Format::Markdown => say(&bar, format!(
                         "| `{}` | `{}` | {i} | {} | {} | {:.2} | {} | {} | {} | {verdict} |",
-                        r.workload, r.strategy, ms(b.wall), ms(floor), r.ratio_to_floor, r.errors, r.connections, r.peak_in_flight,
+                        r.workload, r.strategy, ms(b.wall), ms(floor), r.ratio_to_own_floor, r.errors, r.connections, r.peak_in_flight,
                     )),
                     Format::Json => {}
                 }
@@ -362,11 +363,8 @@ fn last_run() -> std::path::PathBuf {
         .join("summary.json")
 }
 
-/// `--current` or `--summary` as given, or the last run's, which must then exist.
-fn or_last_run(given: Option<&str>, flag: &str) -> Result<String> {
-    if let Some(g) = given {
-        return Ok(g.to_owned());
-    }
+/// The last run's summary, the default of `flag`, which must then exist.
+fn last_run_for(flag: &str) -> Result<std::path::PathBuf> {
     let last = last_run();
     if !last.exists() {
         bail!(
@@ -375,7 +373,7 @@ fn or_last_run(given: Option<&str>, flag: &str) -> Result<String> {
             last.display()
         );
     }
-    Ok(last.display().to_string())
+    Ok(last)
 }
 
 /// `fanout compare`.
@@ -396,7 +394,10 @@ pub fn compare(
         MetricArg::Relative => Metric::Relative(reference.to_owned()),
         MetricArg::Cpu => Metric::Cpu,
     };
-    let current = or_last_run(current, "--current")?;
+    let current = match current {
+        Some(c) => c.to_owned(),
+        None => last_run_for("--current")?.display().to_string(),
+    };
     let base = load_side(baseline).with_context(|| format!("the baseline {baseline}"))?;
     let cur = load_side(&current).with_context(|| format!("the current run {current}"))?;
     let c = compare(&base, &cur, &metric, threshold / 100.0);
@@ -414,8 +415,11 @@ pub fn export(
     summary: Option<&std::path::Path>,
     out: Option<&std::path::Path>,
 ) -> Result<()> {
-    let path = or_last_run(summary.and_then(|p| p.to_str()), "--summary")?;
-    let s = crate::report::read_summary(std::path::Path::new(&path))?;
+    let path = match summary {
+        Some(p) => p.to_owned(),
+        None => last_run_for("--summary")?,
+    };
+    let s = crate::report::read_summary(&path)?;
     let text = crate::export::export(format, &s);
     match out {
         Some(path) => crate::fsio::write_atomic(path, text.as_bytes())?,

@@ -84,7 +84,7 @@ pub fn install_dir(
             let keep = |rel: &str| {
                 !files.contains_key(rel) && !prune.iter().any(|p| rel.starts_with(&format!("{p}/")))
             };
-            link_tree(out, &staging, "", &keep)?;
+            link_tree(out, &staging, Path::new(""), &keep)?;
         }
         for (rel, bytes) in files {
             write_atomic(&staging.join(rel), bytes)?;
@@ -150,30 +150,26 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Recreates the directories of `src` under `dst` and hard-links the files `keep` accepts
-/// (copies them where a link is refused), symlinks as symlinks; temporaries of killed writes
-/// are left behind.
+/// Recreates the directories of `src` under `dst` and hard-links the files `keep` accepts (by
+/// their path relative to `src`, `/`-separated; copies them where a link is refused), symlinks
+/// as symlinks; temporaries of killed writes are left behind.
 fn link_tree(
     src: &Path,
     dst: &Path,
-    rel: &str,
+    rel: &Path,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<(), FsError> {
     let from_dir = src.join(rel);
     for e in std::fs::read_dir(&from_dir).map_err(err("cannot read directory", &from_dir))? {
         let e = e.map_err(err("cannot read directory", &from_dir))?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let r = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
+        let r = rel.join(e.file_name());
         let (from, to) = (src.join(&r), dst.join(&r));
         let ft = e.file_type().map_err(err("cannot read", &from))?;
+        let name = e.file_name().to_string_lossy().into_owned();
         if ft.is_dir() {
             std::fs::create_dir_all(&to).map_err(err("cannot create directory", &to))?;
             link_tree(src, dst, &r, keep)?;
-        } else if !keep(&r) || (name.starts_with('.') && name.contains(".tmp-")) {
+        } else if !keep(&r.to_string_lossy()) || (name.starts_with('.') && name.contains(".tmp-")) {
             continue;
         } else if ft.is_symlink() {
             let target = std::fs::read_link(&from).map_err(err("cannot read", &from))?;
@@ -228,6 +224,47 @@ pub fn target_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_is_replaced_whole_keeping_what_else_it_held() {
+        let root = std::env::temp_dir().join(format!("fanout-install-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let out = root.join("results");
+        let files = |pairs: &[(&str, &str)]| -> BTreeMap<String, Vec<u8>> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+                .collect()
+        };
+        // A first install makes the directory.
+        install_dir(
+            &out,
+            &files(&[("README.md", "one"), ("charts/a.svg", "a")]),
+            &["charts"],
+        )
+        .unwrap();
+        std::fs::create_dir_all(out.join("quick/charts")).unwrap();
+        std::fs::write(out.join("quick/charts/q.svg"), "q").unwrap();
+        std::fs::write(out.join("history.jsonl"), "h").unwrap();
+        // The second replaces its files, drops its stale chart, keeps the rest.
+        install_dir(
+            &out,
+            &files(&[("README.md", "two"), ("charts/b.svg", "b")]),
+            &["charts"],
+        )
+        .unwrap();
+        assert_eq!(read(&out.join("README.md")).unwrap(), "two");
+        assert_eq!(read(&out.join("charts/b.svg")).unwrap(), "b");
+        assert!(!out.join("charts/a.svg").exists(), "a stale chart stayed");
+        assert_eq!(read(&out.join("quick/charts/q.svg")).unwrap(), "q");
+        assert_eq!(read(&out.join("history.jsonl")).unwrap(), "h");
+        let names: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["results"], "staging left beside it");
+        std::fs::remove_dir_all(root).unwrap();
+    }
 
     #[test]
     fn writes_replace_whole_files_and_leave_no_temporaries() {

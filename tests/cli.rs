@@ -47,7 +47,7 @@ fn run_prints_one_json_document_with_every_batch() {
         assert_eq!(b["workload"], "fix-n20");
         assert_eq!(b["verified"], true, "{b}");
         assert!(b["wall_ns"].as_u64().unwrap() >= 10_000_000, "{b}");
-        assert!(b["ratio_to_floor"].as_f64().unwrap() > 0.0, "{b}");
+        assert!(b["ratio_to_own_floor"].as_f64().unwrap() > 0.0, "{b}");
     }
     assert_eq!(batches[0]["strategy"], "sequential/ureq");
     assert_eq!(batches[0]["connections"], 1);
