@@ -112,9 +112,11 @@ pub enum Command {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Measure the Python patterns themselves (peers/python) on the same server and workloads,
-    /// and add them to the last bench run's report. Sets up a virtual environment under
-    /// target/ from pinned requirements on first use; needs Python 3 and the package index.
+    /// Measure the Python patterns themselves and add them to the last bench run's report.
+    ///
+    /// The patterns of peers/python, on the same server and workloads as the Rust strategies.
+    /// Sets up a virtual environment under target/ from pinned requirements on first use;
+    /// needs Python 3 and the package index.
     #[command(
         after_help = "EXIT STATUS:\n  0  every cell measured or skipped with its reason\n  1  a \
                       cell failed\n  2  the peers could not run (no Python 3, no package index, \
