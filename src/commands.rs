@@ -47,64 +47,55 @@ pub fn list(format: Format) -> Result<()> {
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
-        Format::Markdown => {
+        Format::Text | Format::Markdown => {
+            // One walk over what exists; the format only decides how a line looks.
+            let md = format == Format::Markdown;
             for (title, list) in [
                 ("Strategies", &strategies),
                 ("Python peers (`fanout peers`)", &peers),
             ] {
-                println!("### {title} ({})\n", list.len());
-                println!("| strategy | family | what it does | mirrors | configuration |");
-                println!("|---|---|---|---|---|");
+                if md {
+                    println!("### {title} ({})\n", list.len());
+                    println!("| strategy | family | what it does | mirrors | configuration |");
+                    println!("|---|---|---|---|---|");
+                } else {
+                    println!("{title} ({}):", list.len());
+                }
                 for s in list {
-                    println!(
-                        "| `{}` | {} | {} | {} | {} |",
-                        s.id, s.family, s.description, s.mirrors, s.config
-                    );
+                    if md {
+                        println!(
+                            "| `{}` | {} | {} | {} | {} |",
+                            s.id, s.family, s.description, s.mirrors, s.config
+                        );
+                    } else {
+                        println!("  {:<34} {}", s.id, s.description);
+                        println!("  {:<34} mirrors: {}", "", s.mirrors);
+                        println!("  {:<34} config:  {}", "", s.config);
+                    }
                 }
                 println!();
             }
             for (name, p) in &profiles {
-                println!("\n### Profile {name}\n\n{}\n", p.profile.description);
-                println!("| workload | N | bytes | floor, sequential | floor, unbounded | what it shows |");
-                println!("|---|---:|---:|---:|---:|---|");
+                if md {
+                    println!("### Profile {name}\n\n{}\n", p.profile.description);
+                    println!("| workload | N | bytes | floor, sequential | floor, unbounded | what it shows |");
+                    println!("|---|---:|---:|---:|---:|---|");
+                } else {
+                    println!("Profile {name}: {}", p.profile.description);
+                }
                 for w in &p.workload {
-                    println!(
-                        "| `{}` | {} | {} | {} | {} | {} |",
-                        w.name,
-                        w.requests,
-                        w.bytes,
-                        ms(w.floor(Some(1))),
-                        ms(w.floor(None)),
-                        w.description
-                    );
+                    let (one, all) = (ms(w.floor(Some(1))), ms(w.floor(None)));
+                    let (n, b, d) = (w.requests, w.bytes, &w.description);
+                    if md {
+                        println!("| `{}` | {n} | {b} | {one} | {all} | {d} |", w.name);
+                    } else {
+                        println!(
+                            "  {:<28} N={n:<6} {b:>8} B  floor(1)={one:>10}  floor(all)={all:>9}  {d}",
+                            w.name
+                        );
+                    }
                 }
-            }
-        }
-        Format::Text => {
-            for (title, list) in [
-                ("Strategies", &strategies),
-                ("Python peers (fanout peers)", &peers),
-            ] {
-                println!("{title} ({}):", list.len());
-                for s in list {
-                    println!("  {:<34} {}", s.id, s.description);
-                    println!("  {:<34} mirrors: {}", "", s.mirrors);
-                    println!("  {:<34} config:  {}", "", s.config);
-                }
-            }
-            for (name, p) in &profiles {
-                println!("\nProfile {name}: {}", p.profile.description);
-                for w in &p.workload {
-                    println!(
-                        "  {:<28} N={:<6} {:>8} B  floor(1)={:>10}  floor(all)={:>9}  {}",
-                        w.name,
-                        w.requests,
-                        w.bytes,
-                        ms(w.floor(Some(1))),
-                        ms(w.floor(None)),
-                        w.description
-                    );
-                }
+                println!();
             }
         }
     }

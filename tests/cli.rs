@@ -20,24 +20,17 @@ fn text(b: &[u8]) -> String {
 
 const PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profile.toml");
 
+/// `fanout run` on the fixture profile's smallest workload.
+fn run_fix_n20(strategies: &str, repeat: &str, format: &str) -> Output {
+    let args = [
+        "run", "-p", PROFILE, "-w", "fix-n20", "-s", strategies, "-r", repeat,
+    ];
+    fanout(&[&args[..], &["--format", format]].concat(), None)
+}
+
 #[test]
 fn run_prints_one_json_document_with_every_batch() {
-    let out = fanout(
-        &[
-            "run",
-            "-p",
-            PROFILE,
-            "-w",
-            "fix-n20",
-            "-s",
-            "sequential/ureq,gather/tokio-hyper",
-            "-r",
-            "2",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let out = run_fix_n20("sequential/ureq,gather/tokio-hyper", "2", "json");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)));
@@ -57,22 +50,7 @@ fn run_prints_one_json_document_with_every_batch() {
 
 #[test]
 fn run_in_markdown_is_a_table_of_batches() {
-    let out = fanout(
-        &[
-            "run",
-            "-p",
-            PROFILE,
-            "-w",
-            "fix-n20",
-            "-s",
-            "sequential/ureq",
-            "-r",
-            "1",
-            "--format",
-            "markdown",
-        ],
-        None,
-    );
+    let out = run_fix_n20("sequential/ureq", "1", "markdown");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let md = text(&out.stdout);
     assert!(md.contains("| workload | strategy | batch |"), "{md}");
